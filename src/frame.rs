@@ -1,0 +1,224 @@
+//! Reading and writing Ethernet/IPv4/TCP frames with smoltcp's wire module.
+//!
+//! The socket layer looks at every frame a host sends or receives, and writes
+//! the RST segments smoltcp would not send (RFC 2525 2.17, RFC 1122 4.2.2.13).
+
+use std::net::Ipv4Addr;
+
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{
+    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, IpAddress, IpProtocol,
+    Ipv4Packet, Ipv4Repr, TcpControl, TcpOption, TcpPacket, TcpRepr, TcpSeqNumber,
+};
+
+use crate::trace::flags;
+
+/// Ethernet (14) + IPv4 (20) + TCP (20) without options.
+pub const MIN_TCP_FRAME: usize = 54;
+
+/// The four numbers that name a TCP connection, from one side's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Endpoints {
+    pub src: Ipv4Addr,
+    pub src_port: u16,
+    pub dst: Ipv4Addr,
+    pub dst_port: u16,
+}
+
+impl Endpoints {
+    /// The same connection seen from the other side.
+    pub fn reversed(self) -> Endpoints {
+        Endpoints {
+            src: self.dst,
+            src_port: self.dst_port,
+            dst: self.src,
+            dst_port: self.src_port,
+        }
+    }
+}
+
+/// The header fields of one TCP segment, as the trace and the socket layer need them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub ends: Endpoints,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u8,
+    pub win: u16,
+    pub payload_len: u32,
+    pub frame_len: u32,
+    /// MSS option, when present (SYN segments).
+    pub mss: Option<u16>,
+}
+
+impl Segment {
+    pub fn has(&self, bits: u8) -> bool {
+        self.flags & bits == bits
+    }
+    /// Sequence space the segment occupies: payload plus one each for SYN and FIN.
+    pub fn seq_len(&self) -> u32 {
+        self.payload_len + u32::from(self.has(flags::SYN)) + u32::from(self.has(flags::FIN))
+    }
+    /// A segment with only ACK set and no payload.
+    pub fn is_pure_ack(&self) -> bool {
+        self.payload_len == 0
+            && self.flags & !(flags::PSH | flags::ACK) == 0
+            && self.has(flags::ACK)
+    }
+}
+
+/// Parse a frame; `None` for anything that is not TCP over IPv4 (ARP, say).
+pub fn parse(frame: &[u8]) -> Option<Segment> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    if eth.ethertype() != EthernetProtocol::Ipv4 {
+        return None;
+    }
+    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+    if ip.next_header() != IpProtocol::Tcp {
+        return None;
+    }
+    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
+    let mut bits = 0u8;
+    for (set, bit) in [
+        (tcp.fin(), flags::FIN),
+        (tcp.syn(), flags::SYN),
+        (tcp.rst(), flags::RST),
+        (tcp.psh(), flags::PSH),
+        (tcp.ack(), flags::ACK),
+        (tcp.urg(), flags::URG),
+        (tcp.ece(), flags::ECE),
+        (tcp.cwr(), flags::CWR),
+    ] {
+        if set {
+            bits |= bit;
+        }
+    }
+    let mut mss = None;
+    let mut options = tcp.options();
+    while !options.is_empty() {
+        match TcpOption::parse(options) {
+            Ok((rest, TcpOption::MaxSegmentSize(value))) => {
+                mss = Some(value);
+                options = rest;
+            }
+            Ok((_, TcpOption::EndOfList)) | Err(_) => break,
+            Ok((rest, _)) => options = rest,
+        }
+    }
+    Some(Segment {
+        ends: Endpoints {
+            src: ip.src_addr(),
+            src_port: tcp.src_port(),
+            dst: ip.dst_addr(),
+            dst_port: tcp.dst_port(),
+        },
+        seq: tcp.seq_number().0 as u32,
+        ack: tcp.ack_number().0 as u32,
+        flags: bits,
+        win: tcp.window_len(),
+        payload_len: tcp.payload().len() as u32,
+        frame_len: frame.len() as u32,
+        mss,
+    })
+}
+
+/// MAC addresses of a frame: (source, destination).
+pub fn macs(frame: &[u8]) -> Option<([u8; 6], [u8; 6])> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    Some((eth.src_addr().0, eth.dst_addr().0))
+}
+
+/// Build a bare RST segment (no options, as Linux's tcp_v4_send_reset writes it).
+/// With `ack` set the segment carries RST,ACK.
+pub fn build_rst(
+    src_mac: [u8; 6],
+    dst_mac: [u8; 6],
+    ends: Endpoints,
+    seq: u32,
+    ack: Option<u32>,
+) -> Vec<u8> {
+    let tcp = TcpRepr {
+        src_port: ends.src_port,
+        dst_port: ends.dst_port,
+        control: TcpControl::Rst,
+        seq_number: TcpSeqNumber(seq as i32),
+        ack_number: ack.map(|a| TcpSeqNumber(a as i32)),
+        window_len: 0,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None, None, None],
+        timestamp: None,
+        payload: &[],
+    };
+    let ip = Ipv4Repr {
+        src_addr: ends.src,
+        dst_addr: ends.dst,
+        next_header: IpProtocol::Tcp,
+        payload_len: tcp.buffer_len(),
+        hop_limit: 64,
+    };
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress(src_mac),
+        dst_addr: EthernetAddress(dst_mac),
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
+    let caps = ChecksumCapabilities::default();
+    let mut frame = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.emit(&mut frame);
+    let mut packet = Ipv4Packet::new_unchecked(frame.payload_mut());
+    ip.emit(&mut packet, &caps);
+    let mut segment = TcpPacket::new_unchecked(packet.payload_mut());
+    tcp.emit(
+        &mut segment,
+        &IpAddress::Ipv4(ends.src),
+        &IpAddress::Ipv4(ends.dst),
+        &caps,
+    );
+    buf
+}
+
+/// A copy of a TCP frame with a new acknowledgment number and a fresh checksum
+/// (a retransmission carries the receiver's current state).
+pub fn with_ack(frame: &[u8], ack: u32) -> Vec<u8> {
+    let mut copy = frame.to_vec();
+    let mut eth = EthernetFrame::new_unchecked(&mut copy[..]);
+    let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
+    tcp.set_ack_number(TcpSeqNumber(ack as i32));
+    tcp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
+    copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rst_round_trips_through_parse() {
+        let ends = Endpoints {
+            src: Ipv4Addr::new(192, 168, 1, 13),
+            src_port: 52176,
+            dst: Ipv4Addr::new(192, 168, 1, 21),
+            dst_port: 12345,
+        };
+        let frame = build_rst(
+            [2, 0, 0, 0, 0, 1],
+            [2, 0, 0, 0, 0, 2],
+            ends,
+            0xffff_fff0,
+            None,
+        );
+        assert_eq!(frame.len(), MIN_TCP_FRAME);
+        let seg = parse(&frame).unwrap();
+        assert_eq!(seg.ends, ends);
+        assert_eq!(seg.seq, 0xffff_fff0);
+        assert_eq!(seg.flags, flags::RST);
+        assert_eq!(seg.payload_len, 0);
+        let with_ack = parse(&build_rst([2; 6], [4; 6], ends, 7, Some(9))).unwrap();
+        assert_eq!(with_ack.flags, flags::RST | flags::ACK);
+        assert_eq!(with_ack.ack, 9);
+    }
+}

@@ -1,0 +1,244 @@
+//! The virtual wire between client and server: per direction a drop-tail queue,
+//! a line rate (every frame takes its wire time), propagation delay, jitter,
+//! loss, duplication and reordering, plus the scenario's scripted faults.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::fault::FaultBook;
+use crate::frame::Segment;
+use crate::model::{Dir, FaultAction, LinkConfig, Micros};
+use crate::rng::{self, Purpose};
+use crate::trace::Fate;
+
+/// What the link decided for one frame handed to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub fate: Fate,
+    /// Why, when the link did something other than deliver it plainly.
+    pub note: String,
+}
+
+struct Direction {
+    config: LinkConfig,
+    /// When the wire finishes sending the last frame queued on it.
+    busy_until: Micros,
+    /// Arrival time of the last in-order frame (jitter never reorders).
+    last_arrival: Micros,
+    loss: ChaCha8Rng,
+    dup: ChaCha8Rng,
+    reorder: ChaCha8Rng,
+    jitter: ChaCha8Rng,
+}
+
+/// A frame on its way: ordered by arrival time, then by when it entered the link.
+type InFlight = Reverse<(Micros, u64, usize)>;
+
+pub struct Link {
+    dirs: [Direction; 2],
+    faults: FaultBook,
+    heap: BinaryHeap<InFlight>,
+    frames: Vec<Option<(Vec<u8>, String)>>,
+    free: Vec<usize>,
+    counter: u64,
+}
+
+/// "sender's reason; link's reason", leaving out an empty part.
+pub fn join_notes(first: &str, second: &str) -> String {
+    match (first.is_empty(), second.is_empty()) {
+        (_, true) => first.to_string(),
+        (true, false) => second.to_string(),
+        (false, false) => format!("{first}; {second}"),
+    }
+}
+
+/// Wire time of `bytes` at `rate_bps`, rounded up to whole microseconds.
+fn wire_time(bytes: usize, rate_bps: Option<u64>) -> Micros {
+    match rate_bps {
+        None => 0,
+        Some(rate) => (bytes as u64 * 8 * 1_000_000).div_ceil(rate),
+    }
+}
+
+impl Link {
+    pub fn new(seed: u64, configs: [LinkConfig; 2], faults: FaultBook) -> Link {
+        let make = |lane: usize, config: LinkConfig| Direction {
+            config,
+            busy_until: 0,
+            last_arrival: 0,
+            loss: rng::stream(seed, Purpose::Loss, lane),
+            dup: rng::stream(seed, Purpose::Duplication, lane),
+            reorder: rng::stream(seed, Purpose::Reordering, lane),
+            jitter: rng::stream(seed, Purpose::Jitter, lane),
+        };
+        let [c2s, s2c] = configs;
+        Link {
+            dirs: [make(0, c2s), make(1, s2c)],
+            faults,
+            heap: BinaryHeap::new(),
+            frames: Vec::new(),
+            free: Vec::new(),
+            counter: 0,
+        }
+    }
+
+    fn schedule(&mut self, arrival: Micros, dir: Dir, frame: (Vec<u8>, String)) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.frames[slot] = Some(frame);
+                slot
+            }
+            None => {
+                self.frames.push(Some(frame));
+                self.frames.len() - 1
+            }
+        };
+        self.counter += 1;
+        // Pack direction into the slot index's low bit space by storing it alongside.
+        self.heap
+            .push(Reverse((arrival, self.counter, slot * 2 + dir.index())));
+    }
+
+    /// Hand a frame to the wire at `now`. `seg` is its parsed TCP header, if any.
+    /// `note` travels with the frame so the receiver's capture can show it.
+    pub fn send(
+        &mut self,
+        now: Micros,
+        dir: Dir,
+        frame: Vec<u8>,
+        sender_note: &str,
+        seg: Option<&Segment>,
+    ) -> Verdict {
+        let scripted = seg.and_then(|s| self.faults.judge(dir, s));
+        let d = &mut self.dirs[dir.index()];
+        let cfg = &d.config;
+        // Draw from every stream once per frame, so each knob's stream advances alike.
+        let loss_roll = rng::unit(&mut d.loss);
+        let dup_roll = rng::unit(&mut d.dup);
+        let reorder_roll = rng::unit(&mut d.reorder);
+        let jitter = rng::up_to(&mut d.jitter, cfg.jitter);
+
+        let len = frame.len();
+        let start = now.max(d.busy_until);
+        if let (Some(limit), Some(rate)) = (cfg.queue_bytes, cfg.rate_bps) {
+            let backlog_bytes = (start - now) * rate / 8 / 1_000_000;
+            if backlog_bytes + len as u64 > limit {
+                return Verdict {
+                    fate: Fate::Dropped,
+                    note: format!("queue full: {backlog_bytes} B waiting, limit {limit} B"),
+                };
+            }
+        }
+        let done = start + wire_time(len, cfg.rate_bps);
+        d.busy_until = done;
+
+        let mut note = String::new();
+        let mut arrival = done + cfg.latency + jitter;
+        match scripted {
+            Some((i, FaultAction::Drop)) => {
+                return Verdict {
+                    fate: Fate::Dropped,
+                    note: format!("scripted fault #{}: drop", i + 1),
+                };
+            }
+            Some((i, FaultAction::Delay(extra))) => {
+                arrival += extra;
+                note = format!("scripted fault #{}: delayed {extra} us", i + 1);
+            }
+            Some((i, FaultAction::Stall(extra))) => {
+                arrival = arrival.max(d.last_arrival + wire_time(len, cfg.rate_bps)) + extra;
+                d.last_arrival = arrival;
+                note = format!("scripted fault #{}: link stalled {extra} us", i + 1);
+            }
+            None => {
+                if loss_roll < cfg.loss {
+                    return Verdict {
+                        fate: Fate::Dropped,
+                        note: format!("lost on the link (loss {})", cfg.loss),
+                    };
+                }
+                if reorder_roll < cfg.reorder {
+                    arrival += cfg.reorder_delay;
+                    note = format!("reordered: held back {} us", cfg.reorder_delay);
+                } else {
+                    // In order: a frame behind a held-up one arrives one wire time after it.
+                    if arrival <= d.last_arrival {
+                        arrival = d.last_arrival + wire_time(len, cfg.rate_bps);
+                    }
+                    d.last_arrival = arrival;
+                }
+            }
+        }
+        let duplicate = scripted.is_none() && dup_roll < cfg.dup;
+        let fate = if duplicate {
+            let again = arrival + wire_time(len, cfg.rate_bps).max(1);
+            let copy_note = join_notes(sender_note, "the link's duplicate");
+            self.schedule(again, dir, (frame.clone(), copy_note));
+            note = "duplicated by the link".to_string();
+            Fate::Duplicated
+        } else {
+            Fate::Delivered
+        };
+        self.schedule(arrival, dir, (frame, join_notes(sender_note, &note)));
+        Verdict { fate, note }
+    }
+
+    /// Arrival time of the next frame in flight.
+    pub fn next_arrival(&self) -> Option<Micros> {
+        self.heap.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Take the next frame that has arrived by `now`.
+    pub fn pop_arrived(&mut self, now: Micros) -> Option<(Micros, Dir, Vec<u8>, String)> {
+        let Reverse((t, _, packed)) = *self.heap.peek()?;
+        if t > now {
+            return None;
+        }
+        self.heap.pop();
+        let slot = packed / 2;
+        let dir = if packed % 2 == 0 {
+            Dir::ClientToServer
+        } else {
+            Dir::ServerToClient
+        };
+        let (frame, note) = self.frames[slot].take().expect("scheduled frame present");
+        self.free.push(slot);
+        Some((t, dir, frame, note))
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_time_rounds_up() {
+        assert_eq!(wire_time(66, Some(100_000_000)), 6);
+        assert_eq!(wire_time(1514, Some(1_000_000_000)), 13);
+        assert_eq!(wire_time(1514, None), 0);
+    }
+
+    #[test]
+    fn frames_queue_behind_each_other() {
+        let cfg = LinkConfig {
+            latency: 50,
+            rate_bps: Some(8_000_000), // one byte per microsecond
+            ..LinkConfig::default()
+        };
+        let mut link = Link::new(1, [cfg.clone(), cfg], FaultBook::new(vec![]));
+        link.send(0, Dir::ClientToServer, vec![0; 100], "", None);
+        link.send(0, Dir::ClientToServer, vec![1; 100], "", None);
+        assert_eq!(link.next_arrival(), Some(150));
+        let (t1, _, f1, _) = link.pop_arrived(1000).unwrap();
+        let (t2, _, f2, _) = link.pop_arrived(1000).unwrap();
+        assert_eq!((t1, f1[0]), (150, 0));
+        assert_eq!((t2, f2[0]), (250, 1));
+        assert!(link.is_idle());
+    }
+}

@@ -1,0 +1,241 @@
+//! The validated scenario: plain values the simulator runs on.
+//!
+//! `scenario.rs` turns a TOML file into this; the library's builder (a later
+//! issue) fills the same structs from Rust. Nothing here knows about TOML.
+
+use std::net::Ipv4Addr;
+
+/// Microseconds of virtual time. Every duration in the model uses this unit.
+pub type Micros = u64;
+
+/// Which end of the link a host sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Client,
+    Server,
+}
+
+impl Role {
+    pub fn index(self) -> usize {
+        match self {
+            Role::Client => 0,
+            Role::Server => 1,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+    pub fn peer(self) -> Role {
+        match self {
+            Role::Client => Role::Server,
+            Role::Server => Role::Client,
+        }
+    }
+}
+
+/// A direction on the link, named by who sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dir {
+    /// Client to server (`c2s`).
+    ClientToServer,
+    /// Server to client (`s2c`).
+    ServerToClient,
+}
+
+impl Dir {
+    pub fn from_sender(sender: Role) -> Dir {
+        match sender {
+            Role::Client => Dir::ClientToServer,
+            Role::Server => Dir::ServerToClient,
+        }
+    }
+    pub fn index(self) -> usize {
+        match self {
+            Dir::ClientToServer => 0,
+            Dir::ServerToClient => 1,
+        }
+    }
+    pub fn sender(self) -> Role {
+        match self {
+            Dir::ClientToServer => Role::Client,
+            Dir::ServerToClient => Role::Server,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::ClientToServer => "c2s",
+            Dir::ServerToClient => "s2c",
+        }
+    }
+}
+
+/// One direction of the virtual wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkConfig {
+    /// One-way propagation delay.
+    pub latency: Micros,
+    /// Extra delay drawn uniformly from `0..=jitter` per frame; frames keep their order.
+    pub jitter: Micros,
+    /// Probability that a frame is lost on the wire.
+    pub loss: f64,
+    /// Probability that a frame is delivered twice.
+    pub dup: f64,
+    /// Probability that a frame is held back by `reorder_delay`, letting later frames pass it.
+    pub reorder: f64,
+    /// How long a reordered frame is held back.
+    pub reorder_delay: Micros,
+    /// Line rate in bits per second; `None` is an infinitely fast wire.
+    pub rate_bps: Option<u64>,
+    /// Drop-tail limit on bytes waiting for the wire; `None` is unlimited.
+    pub queue_bytes: Option<u64>,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            latency: 100,
+            jitter: 0,
+            loss: 0.0,
+            dup: 0.0,
+            reorder: 0.0,
+            reorder_delay: 0,
+            rate_bps: Some(100_000_000),
+            queue_bytes: None,
+        }
+    }
+}
+
+/// TCP flag bits as on the wire (FIN = 0x01 ... CWR = 0x80).
+pub type FlagBits = u8;
+
+/// A scripted fault: acts on exactly the segment it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub dir: Dir,
+    /// Exact flag set the segment must carry (`None`: any).
+    pub flags: Option<FlagBits>,
+    /// Relative sequence number (sender's ISN is 0) (`None`: any).
+    pub seq: Option<u32>,
+    /// TCP payload length (`None`: any).
+    pub len: Option<u32>,
+    /// Act on the n-th segment that matches (1-based).
+    pub nth: u32,
+    pub action: FaultAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Lose the segment on the wire.
+    Drop,
+    /// Deliver the segment this much later; later frames may overtake it.
+    Delay(Micros),
+    /// Hold the wire this long before the segment arrives: frames behind it
+    /// wait too, so order is kept (a stalled link, such as Wi-Fi retrying).
+    Stall(Micros),
+}
+
+/// ACK and Nagle policy of a host's socket layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Linux-like: quick ACKs, delayed ACK once interactive, Minshall's Nagle, timestamps.
+    Linux,
+    /// smoltcp's own defaults, untouched.
+    Smoltcp,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostConfig {
+    pub ip: Ipv4Addr,
+    pub mac: [u8; 6],
+    pub profile: Profile,
+    /// Receive buffer in bytes (the advertised window comes from its free space).
+    pub rx_buffer: usize,
+    /// Send buffer in bytes.
+    pub tx_buffer: usize,
+    /// Receive interrupt coalescing: frames arriving within this time of the first
+    /// one are taken in as one batch (one ACK, as with NAPI and GRO on Linux).
+    pub rx_coalesce: Micros,
+    /// Linux delayed-ACK timeout (ato); only the `linux` profile uses it.
+    pub delayed_ack: Micros,
+    /// Send the priming ARP replies so no ARP frame appears before the first SYN.
+    pub arp: bool,
+}
+
+/// How an echo server turns what it read into what it sends back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    None,
+    Upper,
+    Lower,
+}
+
+/// The declarative echo server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EchoServer {
+    pub port: u16,
+    pub backlog: u32,
+    /// Bytes asked for in each recv().
+    pub recv: usize,
+    /// Sleep before each recv().
+    pub sleep: Micros,
+    pub transform: Transform,
+    /// The reply is the transformed data repeated this many times.
+    pub times: u32,
+    /// How many connections to accept before the server stops listening.
+    pub connections: u32,
+}
+
+/// One step of a client program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// connect() to the server's address and port.
+    Connect,
+    /// send() these bytes (all of them, as sendall).
+    Send(Vec<u8>),
+    /// send() this many generated bytes.
+    SendBytes(u64),
+    /// recv(n) once.
+    Recv(usize),
+    /// recv(n) until end of stream.
+    RecvAll(usize),
+    Sleep(Micros),
+    /// shutdown(SHUT_WR): send FIN, keep reading.
+    Shutdown,
+    Close,
+    Repeat {
+        times: u32,
+        steps: Vec<Step>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientProgram {
+    /// Local (ephemeral) port; `None`: drawn from the seed.
+    pub port: Option<u16>,
+    pub steps: Vec<Step>,
+}
+
+/// A whole validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Name shown in summaries (the file stem).
+    pub name: String,
+    pub seed: u64,
+    /// Whose capture the trace shows.
+    pub capture: Role,
+    /// Simulated-time limit.
+    pub max_sim_time: Micros,
+    /// Event-count limit (a runaway guard).
+    pub max_events: u64,
+    /// Index with `Dir::index()`.
+    pub link: [LinkConfig; 2],
+    pub faults: Vec<Fault>,
+    /// Index with `Role::index()`.
+    pub hosts: [HostConfig; 2],
+    pub client: ClientProgram,
+    pub server: EchoServer,
+}

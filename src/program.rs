@@ -1,0 +1,374 @@
+//! Programs that run on a host: the trait the event loop steps, and the two
+//! declarative programs of the scenario format (a client running steps, an
+//! echo server).
+
+use std::net::Ipv4Addr;
+
+use crate::model::{ClientProgram, EchoServer, Micros, Step, Transform};
+use crate::socket::{ConnId, ConnectState, ListenerId, Recv, Stack};
+
+/// What a program is waiting for after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting on a socket: run again whenever the host runs.
+    Blocked,
+    /// Sleeping until this time.
+    Sleeping(Micros),
+    Done,
+}
+
+/// A program stepped by the event loop. `resume` runs until the program blocks.
+pub trait Program {
+    fn resume(&mut self, os: &mut Stack) -> Status;
+    /// Bytes the program handed to send() so far.
+    fn sent(&self) -> u64;
+    /// Bytes the program got from recv() so far.
+    fn received(&self) -> &[u8];
+    /// One line per socket call of interest.
+    fn log(&self) -> &[String];
+}
+
+/// The byte at `offset` of a generated payload (`send_bytes`): a repeating
+/// alphabet, so a reader can check order and integrity.
+pub fn generated_byte(offset: u64) -> u8 {
+    b'a' + (offset % 26) as u8
+}
+
+fn flatten(steps: &[Step], out: &mut Vec<Step>) {
+    for step in steps {
+        match step {
+            Step::Repeat { times, steps } => {
+                for _ in 0..*times {
+                    flatten(steps, out);
+                }
+            }
+            other => out.push(other.clone()),
+        }
+    }
+}
+
+/// The client of the scenario format: runs its steps in order.
+pub struct Client {
+    steps: Vec<Step>,
+    pc: usize,
+    server: (Ipv4Addr, u16),
+    local_port: Option<u16>,
+    conn: Option<ConnId>,
+    /// Progress inside the current send step.
+    offset: u64,
+    sleep_until: Option<Micros>,
+    sent: u64,
+    received: Vec<u8>,
+    log: Vec<String>,
+}
+
+impl Client {
+    pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16)) -> Client {
+        let mut steps = Vec::new();
+        flatten(&program.steps, &mut steps);
+        Client {
+            steps,
+            pc: 0,
+            server,
+            local_port: program.port,
+            conn: None,
+            offset: 0,
+            sleep_until: None,
+            sent: 0,
+            received: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    fn say(&mut self, now: Micros, what: String) {
+        self.log.push(format!("{:>10.6}  {what}", now as f64 / 1e6));
+    }
+
+    fn next(&mut self) {
+        self.pc += 1;
+        self.offset = 0;
+        self.sleep_until = None;
+    }
+}
+
+impl Program for Client {
+    fn resume(&mut self, os: &mut Stack) -> Status {
+        while let Some(step) = self.steps.get(self.pc).cloned() {
+            let now = os.now;
+            match step {
+                Step::Connect => {
+                    let conn = match self.conn {
+                        Some(c) => c,
+                        None => {
+                            let c = os.connect(self.server, self.local_port);
+                            self.conn = Some(c);
+                            self.say(now, format!("connect({}:{})", self.server.0, self.server.1));
+                            c
+                        }
+                    };
+                    match os.connect_state(conn) {
+                        ConnectState::Pending => return Status::Blocked,
+                        ConnectState::Established => self.next(),
+                        ConnectState::Failed => {
+                            self.say(now, "connect() failed".to_string());
+                            return Status::Done;
+                        }
+                    }
+                }
+                Step::Send(_) | Step::SendBytes(_) => {
+                    let Some(conn) = self.conn else {
+                        self.next();
+                        continue;
+                    };
+                    let total = match &step {
+                        Step::Send(b) => b.len() as u64,
+                        Step::SendBytes(n) => *n,
+                        _ => 0,
+                    };
+                    while self.offset < total {
+                        let chunk: Vec<u8> = match &step {
+                            Step::Send(bytes) => bytes[self.offset as usize..].to_vec(),
+                            _ => {
+                                let end = total.min(self.offset + 65536);
+                                (self.offset..end).map(generated_byte).collect()
+                            }
+                        };
+                        match os.send(conn, &chunk) {
+                            Ok(0) => return Status::Blocked,
+                            Ok(n) => {
+                                self.offset += n as u64;
+                                self.sent += n as u64;
+                            }
+                            Err(why) => {
+                                self.say(now, format!("send() failed: {why:?}"));
+                                return Status::Done;
+                            }
+                        }
+                    }
+                    self.say(now, format!("send({total} bytes)"));
+                    self.next();
+                }
+                Step::Recv(max) | Step::RecvAll(max) => {
+                    let Some(conn) = self.conn else {
+                        self.next();
+                        continue;
+                    };
+                    match os.recv(conn, max) {
+                        Recv::WouldBlock => return Status::Blocked,
+                        Recv::Data(d) => {
+                            self.say(now, format!("recv({max}) -> {} bytes", d.len()));
+                            self.received.extend_from_slice(&d);
+                            if matches!(step, Step::Recv(_)) {
+                                self.next();
+                            }
+                        }
+                        Recv::Eof => {
+                            self.say(now, format!("recv({max}) -> 0 (end of stream)"));
+                            self.next();
+                        }
+                        Recv::Reset => {
+                            self.say(now, format!("recv({max}) -> connection reset"));
+                            self.next();
+                        }
+                    }
+                }
+                Step::Sleep(d) => match self.sleep_until {
+                    None => {
+                        self.sleep_until = Some(now + d);
+                        return Status::Sleeping(now + d);
+                    }
+                    Some(t) if now < t => return Status::Sleeping(t),
+                    Some(_) => self.next(),
+                },
+                Step::Shutdown => {
+                    if let Some(conn) = self.conn {
+                        os.shutdown(conn);
+                        self.say(now, "shutdown(SHUT_WR)".to_string());
+                    }
+                    self.next();
+                }
+                Step::Close => {
+                    if let Some(conn) = self.conn {
+                        let unread = os.unread(conn);
+                        os.close(conn);
+                        self.say(now, format!("close() with {unread} bytes unread"));
+                    }
+                    self.next();
+                }
+                Step::Repeat { .. } => self.next(),
+            }
+        }
+        Status::Done
+    }
+
+    fn sent(&self) -> u64 {
+        self.sent
+    }
+    fn received(&self) -> &[u8] {
+        &self.received
+    }
+    fn log(&self) -> &[String] {
+        &self.log
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EchoState {
+    Accepting,
+    Sleeping(Micros),
+    Receiving,
+    Replying,
+}
+
+/// The echo server of the scenario format: accept, then loop (sleep, recv n,
+/// reply transformed and repeated) until end of stream, then close.
+pub struct Echo {
+    config: EchoServer,
+    listener: Option<ListenerId>,
+    conn: Option<ConnId>,
+    state: EchoState,
+    reply: Vec<u8>,
+    reply_offset: usize,
+    served: u32,
+    sent: u64,
+    received: Vec<u8>,
+    log: Vec<String>,
+}
+
+impl Echo {
+    pub fn new(config: &EchoServer) -> Echo {
+        Echo {
+            config: config.clone(),
+            listener: None,
+            conn: None,
+            state: EchoState::Accepting,
+            reply: Vec::new(),
+            reply_offset: 0,
+            served: 0,
+            sent: 0,
+            received: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    fn say(&mut self, now: Micros, what: String) {
+        self.log.push(format!("{:>10.6}  {what}", now as f64 / 1e6));
+    }
+
+    fn transform(&self, data: &[u8]) -> Vec<u8> {
+        let one: Vec<u8> = match self.config.transform {
+            Transform::None => data.to_vec(),
+            Transform::Upper => data.to_ascii_uppercase(),
+            Transform::Lower => data.to_ascii_lowercase(),
+        };
+        one.repeat(self.config.times as usize)
+    }
+
+    fn after_recv(&mut self, now: Micros) -> EchoState {
+        if self.config.sleep > 0 {
+            EchoState::Sleeping(now + self.config.sleep)
+        } else {
+            EchoState::Receiving
+        }
+    }
+}
+
+impl Program for Echo {
+    fn resume(&mut self, os: &mut Stack) -> Status {
+        let listener = match self.listener {
+            Some(l) => l,
+            None => {
+                let l = os.listen(self.config.port, self.config.backlog);
+                self.say(
+                    os.now,
+                    format!(
+                        "listen({}, backlog {})",
+                        self.config.port, self.config.backlog
+                    ),
+                );
+                self.listener = Some(l);
+                l
+            }
+        };
+        loop {
+            let now = os.now;
+            match self.state {
+                EchoState::Accepting => match os.accept(listener) {
+                    None => return Status::Blocked,
+                    Some(c) => {
+                        self.conn = Some(c);
+                        self.say(now, "accept()".to_string());
+                        self.state = self.after_recv(now);
+                    }
+                },
+                EchoState::Sleeping(t) => {
+                    if now < t {
+                        return Status::Sleeping(t);
+                    }
+                    self.state = EchoState::Receiving;
+                }
+                EchoState::Receiving => {
+                    let conn = self.conn.expect("accepted");
+                    match os.recv(conn, self.config.recv) {
+                        Recv::WouldBlock => return Status::Blocked,
+                        Recv::Data(d) => {
+                            self.say(
+                                now,
+                                format!("recv({}) -> {} bytes", self.config.recv, d.len()),
+                            );
+                            self.received.extend_from_slice(&d);
+                            self.reply = self.transform(&d);
+                            self.reply_offset = 0;
+                            self.state = EchoState::Replying;
+                        }
+                        Recv::Eof | Recv::Reset => {
+                            let why = if matches!(os.recv(conn, 1), Recv::Reset) {
+                                "connection reset"
+                            } else {
+                                "0 (end of stream)"
+                            };
+                            self.say(now, format!("recv({}) -> {why}", self.config.recv));
+                            os.close(conn);
+                            self.say(now, "close()".to_string());
+                            self.served += 1;
+                            self.conn = None;
+                            if self.served >= self.config.connections {
+                                os.unlisten(listener);
+                                return Status::Done;
+                            }
+                            self.state = EchoState::Accepting;
+                        }
+                    }
+                }
+                EchoState::Replying => {
+                    let conn = self.conn.expect("accepted");
+                    while self.reply_offset < self.reply.len() {
+                        match os.send(conn, &self.reply[self.reply_offset..]) {
+                            Ok(0) => return Status::Blocked,
+                            Ok(n) => {
+                                self.reply_offset += n;
+                                self.sent += n as u64;
+                            }
+                            Err(_) => {
+                                self.reply_offset = self.reply.len();
+                            }
+                        }
+                    }
+                    let len = self.reply.len();
+                    self.say(now, format!("send({len} bytes)"));
+                    self.state = self.after_recv(now);
+                }
+            }
+        }
+    }
+
+    fn sent(&self) -> u64 {
+        self.sent
+    }
+    fn received(&self) -> &[u8] {
+        &self.received
+    }
+    fn log(&self) -> &[String] {
+        &self.log
+    }
+}

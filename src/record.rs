@@ -1,0 +1,125 @@
+//! Builds the trace while the simulation runs: what the capture host saw, in
+//! its clock's order, with Wireshark's relative numbering, and how each
+//! connection ended.
+
+use std::collections::BTreeMap;
+
+use crate::frame::{self, Endpoints};
+use crate::model::{Micros, Role};
+use crate::seq::RelativeNumbering;
+use crate::trace::{ConnSummary, Fate, Record, flags};
+
+#[derive(Debug, Default, Clone)]
+struct ConnFate {
+    client_isn: Option<u32>,
+    server_isn: Option<u32>,
+    fin_from: [bool; 2],
+    first_rst: Option<(Role, String)>,
+}
+
+/// Collects records for the capture host and facts about every connection.
+pub struct Recorder {
+    capture: Role,
+    numbering: RelativeNumbering,
+    records: Vec<Record>,
+    /// Keyed by the client's view (client to server).
+    conns: BTreeMap<Endpoints, ConnFate>,
+}
+
+impl Recorder {
+    pub fn new(capture: Role) -> Recorder {
+        Recorder {
+            capture,
+            numbering: RelativeNumbering::default(),
+            records: Vec::new(),
+            conns: BTreeMap::new(),
+        }
+    }
+
+    /// A host handed a frame to the link.
+    pub fn sent(&mut self, now: Micros, sender: Role, frame: &[u8], fate: Fate, note: String) {
+        let Some(seg) = frame::parse(frame) else {
+            return;
+        };
+        self.numbering.observe(&seg);
+        let key = if sender == Role::Client {
+            seg.ends
+        } else {
+            seg.ends.reversed()
+        };
+        let c = self.conns.entry(key).or_default();
+        if seg.has(flags::SYN) {
+            match sender {
+                Role::Client => c.client_isn = Some(seg.seq),
+                Role::Server => c.server_isn = Some(seg.seq),
+            }
+        }
+        if seg.has(flags::FIN) {
+            c.fin_from[sender.index()] = true;
+        }
+        if seg.has(flags::RST) && c.first_rst.is_none() {
+            c.first_rst = Some((sender, note.clone()));
+        }
+        if sender == self.capture {
+            self.push(now, sender, frame, fate, note);
+        }
+    }
+
+    /// A frame reached a host.
+    pub fn arrived(&mut self, now: Micros, receiver: Role, frame: &[u8], note: String) {
+        if receiver == self.capture {
+            self.push(now, receiver.peer(), frame, Fate::Delivered, note);
+        }
+    }
+
+    fn push(&mut self, now: Micros, sender: Role, frame: &[u8], fate: Fate, note: String) {
+        let Some(seg) = frame::parse(frame) else {
+            return;
+        };
+        self.numbering.observe(&seg);
+        let ack = self.numbering.ack(&seg);
+        self.records.push(Record {
+            no: self.records.len() + 1,
+            time_us: now,
+            sender,
+            src: seg.ends.src,
+            src_port: seg.ends.src_port,
+            dst: seg.ends.dst,
+            dst_port: seg.ends.dst_port,
+            flags: seg.flags,
+            seq: self.numbering.seq(&seg),
+            ack,
+            raw_seq: seg.seq,
+            raw_ack: seg.ack,
+            win: seg.win,
+            len: seg.payload_len,
+            frame_len: seg.frame_len,
+            fate,
+            note,
+        });
+    }
+
+    pub fn finish(self) -> (Vec<Record>, Vec<ConnSummary>) {
+        let summaries = self
+            .conns
+            .iter()
+            .map(|(ends, c)| ConnSummary {
+                client_port: ends.src_port,
+                server_port: ends.dst_port,
+                client_isn: c.client_isn,
+                server_isn: c.server_isn,
+                ended: match (&c.first_rst, c.fin_from) {
+                    (Some((who, why)), _) if why.is_empty() || why == "RST" => {
+                        format!("RST from {}", who.name())
+                    }
+                    (Some((who, why)), _) => format!("RST from {}: {why}", who.name()),
+                    (None, [true, true]) => "FIN both ways".to_string(),
+                    (None, [true, false]) => "FIN from client only".to_string(),
+                    (None, [false, true]) => "FIN from server only".to_string(),
+                    (None, [false, false]) => "still open".to_string(),
+                },
+            })
+            .collect();
+        (self.records, summaries)
+    }
+}

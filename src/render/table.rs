@@ -1,0 +1,218 @@
+//! The packet list as Wireshark shows it, then the run's summary.
+
+use crate::trace::{Fate, Record, Trace, flags};
+
+use super::{one_line, seconds, summary};
+
+const HEADERS: [&str; 7] = [
+    "No.",
+    "Time",
+    "Source",
+    "Destination",
+    "Protocol",
+    "Length",
+    "Info",
+];
+
+/// Columns aligned to the right (numbers); the others are aligned to the left.
+const RIGHT: [bool; 7] = [true, true, false, false, false, true, false];
+
+/// Space between two columns.
+const GAP: &str = "  ";
+
+/// Wireshark's Info column for a TCP segment, without any annotation:
+/// `52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=502 Len=9`.
+pub(crate) fn info(record: &Record) -> String {
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(bit, _)| record.flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    let names = if names.is_empty() {
+        "<None>".to_string()
+    } else {
+        names.join(", ")
+    };
+    let mut text = format!(
+        "{} → {} [{}] Seq={}",
+        record.src_port, record.dst_port, names, record.seq
+    );
+    if record.flags & flags::ACK != 0 {
+        text.push_str(&format!(" Ack={}", record.ack));
+    }
+    text.push_str(&format!(" Win={} Len={}", record.win, record.len));
+    text
+}
+
+/// The Info cell as the table shows it: the fate as a prefix when the frame did
+/// not simply arrive, the simulator's note after an arrow.
+fn info_cell(record: &Record) -> String {
+    let prefix = match record.fate {
+        Fate::Delivered => "",
+        Fate::Dropped => "[dropped] ",
+        Fate::Duplicated => "[duplicated] ",
+    };
+    let mut text = format!("{prefix}{}", info(record));
+    let note = one_line(&record.note);
+    let note = note.trim();
+    if !note.is_empty() {
+        text.push_str("  ← ");
+        text.push_str(note);
+    }
+    text
+}
+
+fn row(record: &Record) -> [String; 7] {
+    [
+        record.no.to_string(),
+        seconds(record.time_us),
+        record.src.to_string(),
+        record.dst.to_string(),
+        "TCP".to_string(),
+        record.frame_len.to_string(),
+        info_cell(record),
+    ]
+}
+
+/// Wireshark's packet list (`No.  Time  Source  Destination  Protocol  Length  Info`)
+/// with aligned columns, then a blank line and [`summary`](super::summary).
+pub fn table(trace: &Trace) -> String {
+    let header: [String; 7] = HEADERS.map(str::to_string);
+    let rows: Vec<[String; 7]> = trace.records.iter().map(row).collect();
+
+    let mut widths = [0usize; 7];
+    for cells in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+
+    let mut out = String::new();
+    for cells in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                line.push_str(GAP);
+            }
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            if RIGHT[i] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else if i + 1 == cells.len() {
+                // The last column is not padded: no trailing spaces.
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&summary(trace));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixture;
+
+    fn lines(text: &str) -> Vec<&str> {
+        text.lines().collect()
+    }
+
+    #[test]
+    fn info_matches_wireshark() {
+        let t = fixture::trace();
+        let r = &t.records;
+        assert_eq!(info(&r[0]), "52060 → 12345 [SYN] Seq=0 Win=64240 Len=0");
+        assert_eq!(
+            info(&r[1]),
+            "12345 → 52060 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0"
+        );
+        assert_eq!(info(&r[2]), "52060 → 12345 [ACK] Seq=1 Ack=1 Win=502 Len=0");
+        assert_eq!(
+            info(&r[3]),
+            "52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=502 Len=9"
+        );
+        assert_eq!(info(&r[6]), "52060 → 12345 [RST] Seq=10 Win=0 Len=0");
+    }
+
+    #[test]
+    fn info_flag_order_and_no_flags() {
+        let mut r = fixture::trace().records[0].clone();
+        r.flags = flags::CWR | flags::ACK | flags::FIN | flags::ECE;
+        r.ack = 7;
+        assert_eq!(
+            info(&r),
+            "52060 → 12345 [FIN, ACK, ECE, CWR] Seq=0 Ack=7 Win=64240 Len=0"
+        );
+        r.flags = 0;
+        assert_eq!(info(&r), "52060 → 12345 [<None>] Seq=0 Win=64240 Len=0");
+    }
+
+    #[test]
+    fn table_rows_are_aligned() {
+        let text = table(&fixture::trace());
+        let l = lines(&text);
+        assert_eq!(
+            l[0],
+            "No.       Time  Source        Destination   Protocol  Length  Info"
+        );
+        assert_eq!(
+            l[1],
+            "  1   0.000000  192.168.1.13  192.168.1.21  TCP           74  \
+             52060 → 12345 [SYN] Seq=0 Win=64240 Len=0"
+        );
+        assert_eq!(
+            l[2],
+            "  2   0.000200  192.168.1.21  192.168.1.13  TCP           74  \
+             12345 → 52060 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0"
+        );
+        assert_eq!(
+            l[4],
+            "  4   0.001500  192.168.1.13  192.168.1.21  TCP           75  \
+             52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=502 Len=9  ← send(\"Ido Zeira\")"
+        );
+        assert_eq!(
+            l[5],
+            "  5   0.001700  192.168.1.21  192.168.1.13  TCP           75  \
+             [dropped] 12345 → 52060 [PSH, ACK] Seq=1 Ack=10 Win=510 Len=9  ← lost on the link"
+        );
+        assert_eq!(
+            l[6],
+            "  6  12.000345  192.168.1.13  192.168.1.21  TCP           66  \
+             [duplicated] 52060 → 12345 [ACK] Seq=10 Ack=1 Win=502 Len=0"
+        );
+        assert_eq!(
+            l[7],
+            "  7  12.000400  192.168.1.13  192.168.1.21  TCP           54  \
+             52060 → 12345 [RST] Seq=10 Win=0 Len=0  ← close() with 15 unread bytes"
+        );
+        for line in &l[..8] {
+            assert_eq!(line.trim_end(), *line, "no trailing spaces");
+        }
+    }
+
+    #[test]
+    fn table_ends_with_summary() {
+        let t = fixture::trace();
+        let text = table(&t);
+        let expected_tail = format!("\n\n{}", summary(&t));
+        assert!(text.ends_with(&expected_tail), "{text}");
+        assert_eq!(
+            text.lines().count(),
+            1 + t.records.len() + 1 + summary(&t).lines().count()
+        );
+    }
+
+    #[test]
+    fn empty_trace_has_header_and_summary() {
+        let mut t = fixture::trace();
+        t.records.clear();
+        let text = table(&t);
+        assert!(text.starts_with("No.  Time  Source  Destination  Protocol  Length  Info\n\n"));
+    }
+}

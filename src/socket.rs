@@ -1,0 +1,875 @@
+//! The Linux-semantics socket layer: listen/accept/connect/send/recv/close over
+//! one smoltcp interface, with the behaviours smoltcp does not have.
+//!
+//! - close() with unread received data aborts with RST,ACK instead of FIN
+//!   (RFC 2525 2.17; Linux tcp_close "data was lost").
+//! - data that reaches a socket after close() is answered with a RST whose
+//!   sequence number is the segment's ACK number, and the connection is gone
+//!   (RFC 1122 4.2.2.13; Linux tcp_rcv_state_process in FIN-WAIT).
+//! - segments for a connection that is gone get RSTs by RFC 9293 3.10.7.1
+//!   reset generation; one per receive batch, as Linux answers one GRO unit.
+//! - a listen backlog, modelled with a pool of listening smoltcp sockets.
+//! - with the `linux` profile: Linux's ACK policy (see `ack_policy`), Minshall's
+//!   Nagle (RFC 896 as refined by Minshall: hold a small segment only while an
+//!   earlier small segment is unacknowledged), and TCP timestamps (RFC 7323),
+//!   which make data segments carry 1448 bytes.
+//!
+//! Every segment this layer causes or holds back gets a note saying why.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::Ipv4Addr;
+
+use smoltcp::iface::{Interface, SocketHandle, SocketSet};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::time::Instant;
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+
+use crate::ack_policy::{AckDecision, AckPolicy};
+use crate::device::QueueDevice;
+use crate::frame::{self, Endpoints, Segment};
+use crate::model::{HostConfig, Micros, Profile};
+use crate::seq;
+use crate::tlp::TailLossProbe;
+use crate::trace::flags;
+
+/// IPv4 (20) + TCP (20) header bytes inside a 1500-byte MTU.
+const MSS_NO_OPTIONS: u32 = 1460;
+/// The timestamps option with its padding (RFC 7323).
+const TIMESTAMP_OPTION_LEN: u32 = 12;
+
+thread_local! {
+    /// The TSval the host being polled would put in a segment now (milliseconds).
+    static TSVAL_NOW: Cell<u32> = const { Cell::new(0) };
+}
+
+/// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
+/// handed over through a thread-local set before every poll of a host.
+fn tsval_now() -> u32 {
+    TSVAL_NOW.with(Cell::get)
+}
+
+/// Index of a connection in its host's socket layer.
+pub type ConnId = usize;
+/// Index of a listening socket in its host's socket layer.
+pub type ListenerId = usize;
+
+/// Where a connect() stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectState {
+    Pending,
+    Established,
+    Failed,
+}
+
+/// What recv() gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recv {
+    Data(Vec<u8>),
+    /// End of stream: the peer sent FIN and everything was read.
+    Eof,
+    /// Nothing to read yet.
+    WouldBlock,
+    /// The connection was reset.
+    Reset,
+}
+
+/// Why a connection no longer exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gone {
+    AbortedUnread(usize),
+    ResetAfterClose,
+    ResetByPeer,
+    Closed,
+}
+
+impl Gone {
+    fn describe(&self) -> String {
+        match self {
+            Gone::AbortedUnread(n) => format!("reset by close() with {n} unread bytes"),
+            Gone::ResetAfterClose => "reset when data arrived after close()".to_string(),
+            Gone::ResetByPeer => "reset by the peer".to_string(),
+            Gone::Closed => "closed".to_string(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Conn {
+    handle: Option<SocketHandle>,
+    /// Local to remote, once known.
+    ends: Option<Endpoints>,
+    app_closed: bool,
+    /// close() was called but held data must reach smoltcp first.
+    close_pending: bool,
+    gone: Option<Gone>,
+    /// Bytes accepted by send() but not yet handed to smoltcp (Nagle, full buffer).
+    pending: VecDeque<u8>,
+    /// Total bytes handed to smoltcp.
+    pushed: u64,
+    /// End (in `pushed` bytes) of the last small segment pushed (Minshall's snd_sml).
+    small_end: u64,
+    /// Number of send() calls and how many are still held by Nagle.
+    send_calls: u64,
+    held_calls: u64,
+    acks: AckPolicy,
+    /// Deferred pure ACK frame, sent when its timer fires.
+    deferred: Option<Vec<u8>>,
+    /// Notes for the next segments of a kind: FIN, RST.
+    fin_note: Option<String>,
+    rst_note: Option<String>,
+    /// Highest sequence number sent, to spot retransmissions.
+    snd_max: Option<u32>,
+    /// Consecutive duplicate ACKs received.
+    dup_acks: u32,
+    last_ack_received: Option<u32>,
+    peer_mss: u32,
+    tlp: TailLossProbe,
+    /// Our FIN has left.
+    fin_sent: bool,
+}
+
+struct Listener {
+    port: u16,
+    backlog: usize,
+    /// Listening smoltcp sockets waiting for a SYN.
+    idle: Vec<SocketHandle>,
+    /// Connections that completed the handshake and wait for accept().
+    ready: VecDeque<ConnId>,
+    /// Connections in the handshake.
+    embryonic: Vec<ConnId>,
+}
+
+/// A frame leaving the host, with the simulator's note for it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub frame: Vec<u8>,
+    pub note: String,
+}
+
+/// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
+pub struct Stack {
+    pub config: HostConfig,
+    pub iface: Interface,
+    pub device: QueueDevice,
+    pub sockets: SocketSet<'static>,
+    pub now: Micros,
+    tsval_offset: u32,
+    conns: Vec<Conn>,
+    by_ends: BTreeMap<Endpoints, ConnId>,
+    listeners: Vec<Listener>,
+    /// Gone connections already answered with a RST in this receive batch.
+    rst_this_batch: BTreeSet<Endpoints>,
+    /// Frames ready for the link.
+    pub outbox: Vec<Outgoing>,
+    next_ephemeral: u16,
+}
+
+impl Stack {
+    pub fn new(
+        config: HostConfig,
+        iface: Interface,
+        tsval_offset: u32,
+        first_ephemeral: u16,
+    ) -> Stack {
+        Stack {
+            config,
+            iface,
+            device: QueueDevice::default(),
+            sockets: SocketSet::new(Vec::new()),
+            now: 0,
+            tsval_offset,
+            conns: Vec::new(),
+            by_ends: BTreeMap::new(),
+            listeners: Vec::new(),
+            rst_this_batch: BTreeSet::new(),
+            outbox: Vec::new(),
+            next_ephemeral: first_ephemeral,
+        }
+    }
+
+    fn instant(&self) -> Instant {
+        Instant::from_micros(self.now as i64)
+    }
+
+    /// Point the timestamp clock at this host and `now` before smoltcp runs.
+    pub fn set_clock(&mut self, now: Micros) {
+        self.now = now;
+        let ms = (now / 1000) as u32;
+        TSVAL_NOW.with(|c| c.set(ms.wrapping_add(self.tsval_offset)));
+    }
+
+    fn linux(&self) -> bool {
+        self.config.profile == Profile::Linux
+    }
+
+    fn effective_mss(&self, peer_mss: u32) -> u32 {
+        let mss = peer_mss.min(MSS_NO_OPTIONS);
+        if self.linux() {
+            mss - TIMESTAMP_OPTION_LEN
+        } else {
+            mss
+        }
+    }
+
+    fn new_socket(&self) -> tcp::Socket<'static> {
+        let rx = tcp::SocketBuffer::new(vec![0; self.config.rx_buffer]);
+        let tx = tcp::SocketBuffer::new(vec![0; self.config.tx_buffer]);
+        let mut socket = tcp::Socket::new(rx, tx);
+        if self.linux() {
+            socket.set_nagle_enabled(false);
+            socket.set_ack_delay(None);
+            socket.set_tsval_generator(Some(tsval_now));
+        }
+        socket
+    }
+
+    fn new_conn(&mut self, handle: SocketHandle, ends: Option<Endpoints>) -> ConnId {
+        let id = self.conns.len();
+        let mss = self.effective_mss(MSS_NO_OPTIONS);
+        self.conns.push(Conn {
+            handle: Some(handle),
+            ends,
+            app_closed: false,
+            close_pending: false,
+            gone: None,
+            pending: VecDeque::new(),
+            pushed: 0,
+            small_end: 0,
+            send_calls: 0,
+            held_calls: 0,
+            acks: AckPolicy::new(self.config.delayed_ack, mss),
+            deferred: None,
+            fin_note: None,
+            rst_note: None,
+            snd_max: None,
+            dup_acks: 0,
+            last_ack_received: None,
+            peer_mss: MSS_NO_OPTIONS,
+            tlp: TailLossProbe::default(),
+            fin_sent: false,
+        });
+        if let Some(ends) = ends {
+            self.by_ends.insert(ends, id);
+        }
+        id
+    }
+
+    // ----- the socket API programs use -------------------------------------------------
+
+    /// listen(port, backlog).
+    pub fn listen(&mut self, port: u16, backlog: u32) -> ListenerId {
+        let backlog = backlog.max(1) as usize;
+        let mut idle = Vec::new();
+        for _ in 0..backlog {
+            let mut socket = self.new_socket();
+            socket
+                .listen(IpListenEndpoint { addr: None, port })
+                .expect("port is non-zero (validated)");
+            idle.push(self.sockets.add(socket));
+        }
+        self.listeners.push(Listener {
+            port,
+            backlog,
+            idle,
+            ready: VecDeque::new(),
+            embryonic: Vec::new(),
+        });
+        self.listeners.len() - 1
+    }
+
+    /// accept(): a connection that finished its handshake, if any.
+    pub fn accept(&mut self, listener: ListenerId) -> Option<ConnId> {
+        let conn = self.listeners[listener].ready.pop_front()?;
+        self.refill_listener(listener);
+        Some(conn)
+    }
+
+    /// Stop listening: close every listening socket (SYNs then get RSTs).
+    pub fn unlisten(&mut self, listener: ListenerId) {
+        for handle in std::mem::take(&mut self.listeners[listener].idle) {
+            self.sockets.remove(handle);
+        }
+        self.listeners[listener].backlog = 0;
+    }
+
+    /// connect() to `remote`; `local_port` None picks the next ephemeral port.
+    pub fn connect(&mut self, remote: (Ipv4Addr, u16), local_port: Option<u16>) -> ConnId {
+        let port = local_port.unwrap_or_else(|| {
+            let p = self.next_ephemeral;
+            self.next_ephemeral = if p >= 60999 { 32768 } else { p + 1 };
+            p
+        });
+        let socket = self.new_socket();
+        let handle = self.sockets.add(socket);
+        let remote_ep = IpEndpoint::new(IpAddress::Ipv4(remote.0), remote.1);
+        let ends = Endpoints {
+            src: self.config.ip,
+            src_port: port,
+            dst: remote.0,
+            dst_port: remote.1,
+        };
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let failed = socket
+            .connect(self.iface.context(), remote_ep, port)
+            .is_err();
+        let id = self.new_conn(handle, Some(ends));
+        if failed {
+            self.conns[id].gone = Some(Gone::Closed);
+        }
+        self.egress();
+        id
+    }
+
+    pub fn connect_state(&self, conn: ConnId) -> ConnectState {
+        let c = &self.conns[conn];
+        match c.handle {
+            None => ConnectState::Failed,
+            Some(h) => match self.sockets.get::<tcp::Socket>(h).state() {
+                State::SynSent | State::SynReceived => ConnectState::Pending,
+                State::Closed | State::Listen => ConnectState::Failed,
+                _ => ConnectState::Established,
+            },
+        }
+    }
+
+    /// Local and remote endpoints of a connection.
+    pub fn endpoints(&self, conn: ConnId) -> Option<Endpoints> {
+        self.conns[conn].ends
+    }
+
+    /// send(): accept as many bytes as the send buffer takes (a program loops, as
+    /// sendall does). Returns the bytes accepted; 0 when the buffer is full.
+    pub fn send(&mut self, conn: ConnId, data: &[u8]) -> Result<usize, Gone> {
+        let c = &mut self.conns[conn];
+        if let Some(g) = &c.gone {
+            return Err(g.clone());
+        }
+        let room = self.config.tx_buffer.saturating_sub(c.pending.len());
+        let n = room.min(data.len());
+        if n == 0 {
+            return Ok(0);
+        }
+        c.pending.extend(&data[..n]);
+        c.send_calls += 1;
+        self.push(conn);
+        // Linux pushes segments inside the system call.
+        self.egress();
+        Ok(n)
+    }
+
+    /// recv(n): at most `max` bytes, `Eof` at end of stream.
+    pub fn recv(&mut self, conn: ConnId, max: usize) -> Recv {
+        let c = &self.conns[conn];
+        let Some(handle) = c.handle else {
+            return match c.gone {
+                Some(Gone::Closed) => Recv::Eof,
+                _ => Recv::Reset,
+            };
+        };
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        if socket.can_recv() {
+            let mut buf = vec![0; max.min(socket.recv_queue())];
+            let n = socket.recv_slice(&mut buf).unwrap_or(0);
+            buf.truncate(n);
+            // Reading may open the window: let smoltcp send its window update.
+            self.egress();
+            return Recv::Data(buf);
+        }
+        match socket.state() {
+            State::Closed => {
+                if c.gone.is_none() && !c.app_closed {
+                    Recv::Reset
+                } else {
+                    Recv::Eof
+                }
+            }
+            State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Recv::Eof,
+            _ => Recv::WouldBlock,
+        }
+    }
+
+    /// close(): FIN after all queued data, or RST,ACK when received data is unread.
+    pub fn close(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        if c.app_closed {
+            return;
+        }
+        c.app_closed = true;
+        let Some(handle) = c.handle else { return };
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let unread = socket.recv_queue();
+        if unread > 0 {
+            // RFC 2525 2.17: discarding unread data must be signalled with a RST.
+            socket.abort();
+            c.pending.clear();
+            c.gone = Some(Gone::AbortedUnread(unread));
+            c.rst_note = Some(format!(
+                "close() with {unread} unread bytes: RST instead of FIN (RFC 2525 2.17)"
+            ));
+        } else {
+            c.close_pending = true;
+            c.fin_note = Some("FIN from close()".to_string());
+            self.push(conn);
+        }
+        self.egress();
+    }
+
+    /// shutdown(SHUT_WR): FIN after all queued data; receiving goes on.
+    pub fn shutdown(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        if c.app_closed || c.handle.is_none() {
+            return;
+        }
+        c.close_pending = true;
+        c.fin_note = Some("FIN from shutdown(SHUT_WR)".to_string());
+        self.push(conn);
+        self.egress();
+    }
+
+    /// Bytes of a connection still to be read by the application.
+    pub fn unread(&self, conn: ConnId) -> usize {
+        match self.conns[conn].handle {
+            Some(h) => self.sockets.get::<tcp::Socket>(h).recv_queue(),
+            None => 0,
+        }
+    }
+
+    // ----- moving bytes into smoltcp -----------------------------------------------------
+
+    /// Hand held bytes to smoltcp as far as buffer space and Nagle allow.
+    fn push(&mut self, conn: ConnId) {
+        let linux = self.linux();
+        let c = &mut self.conns[conn];
+        let Some(handle) = c.handle else { return };
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let mss = if linux {
+            u64::from(c.peer_mss.min(MSS_NO_OPTIONS) - TIMESTAMP_OPTION_LEN)
+        } else {
+            u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
+        };
+        while !c.pending.is_empty() {
+            let room = socket.send_capacity() - socket.send_queue();
+            let mut n = room.min(c.pending.len()) as u64;
+            if n == 0 {
+                break;
+            }
+            if linux && !c.close_pending {
+                // Minshall's Nagle: a partial segment waits only while an earlier
+                // small segment is unacknowledged.
+                let acked = c.pushed - socket.send_queue() as u64;
+                let small_outstanding = c.small_end > acked;
+                if small_outstanding && !n.is_multiple_of(mss) {
+                    n -= n % mss;
+                    if n == 0 {
+                        c.held_calls = c.held_calls.max(1);
+                        break;
+                    }
+                }
+            }
+            let chunk: Vec<u8> = c.pending.drain(..n as usize).collect();
+            let sent = socket.send_slice(&chunk).unwrap_or(0);
+            debug_assert_eq!(sent, chunk.len());
+            if !n.is_multiple_of(mss) {
+                c.small_end = c.pushed + n;
+            }
+            c.pushed += n;
+        }
+        if c.pending.is_empty() {
+            c.held_calls = 0;
+            if c.close_pending {
+                c.close_pending = false;
+                socket.close();
+            }
+        }
+    }
+
+    // ----- frames in and out ---------------------------------------------------------------
+
+    /// Start a receive batch (frames taken in together, as one NAPI poll).
+    pub fn begin_batch(&mut self) {
+        self.rst_this_batch.clear();
+    }
+
+    /// Look at a frame arriving from the link before smoltcp does. Returns whether
+    /// smoltcp should see it; when not, this layer has answered it as Linux would.
+    pub fn inbound(&mut self, frame: &[u8]) -> bool {
+        let Some(seg) = frame::parse(frame) else {
+            return true;
+        };
+        let local = seg.ends.reversed();
+        if let Some(&id) = self.by_ends.get(&local) {
+            let c = &mut self.conns[id];
+            if c.gone.is_none() {
+                self.note_inbound(id, &seg);
+                let c = &mut self.conns[id];
+                let beyond_read = c
+                    .acks
+                    .last_ack_sent()
+                    .is_some_and(|rcv| seq::lt(rcv, seg.seq.wrapping_add(seg.payload_len)));
+                if c.app_closed && seg.payload_len > 0 && beyond_read && !seg.has(flags::RST) {
+                    // RFC 1122 4.2.2.13 / Linux tcp_rcv_state_process: new data after
+                    // close() cannot be delivered; reset and forget the connection.
+                    if let Some(h) = c.handle.take() {
+                        self.sockets.remove(h);
+                    }
+                    c.gone = Some(Gone::ResetAfterClose);
+                    c.deferred = None;
+                    c.acks.deferred_due = None;
+                    self.reset_reply(
+                        frame,
+                        &seg,
+                        format!(
+                            "{} bytes arrived after close(): RST, seq = their ACK (RFC 1122 4.2.2.13)",
+                            seg.payload_len
+                        ),
+                    );
+                    return false;
+                }
+                return true;
+            }
+            if seg.has(flags::RST) {
+                return false;
+            }
+            let why = c.gone.as_ref().map(Gone::describe).unwrap_or_default();
+            if self.rst_this_batch.insert(local) {
+                self.reset_reply(
+                    frame,
+                    &seg,
+                    format!(
+                        "segment for a connection that is gone ({why}): RST (RFC 9293 3.10.7.1)"
+                    ),
+                );
+            }
+            return false;
+        }
+        if seg.has(flags::RST) {
+            return false;
+        }
+        let listener = self
+            .listeners
+            .iter()
+            .position(|l| l.port == seg.ends.dst_port && l.backlog > 0);
+        if seg.flags & (flags::SYN | flags::ACK) == flags::SYN && listener.is_some() {
+            let l = &self.listeners[listener.unwrap_or(0)];
+            // Linux drops a SYN when the accept queue is full (tcp_abort_on_overflow = 0).
+            return !l.idle.is_empty();
+        }
+        if self.rst_this_batch.insert(local) {
+            self.reset_reply(
+                frame,
+                &seg,
+                "no socket for this segment: RST (RFC 9293 3.10.7.1)".to_string(),
+            );
+        }
+        false
+    }
+
+    /// Bookkeeping for a segment that smoltcp is about to take in.
+    fn note_inbound(&mut self, id: ConnId, seg: &Segment) {
+        let mss = seg.mss.map(u32::from);
+        let ours = mss.map(|m| self.effective_mss(m));
+        let c = &mut self.conns[id];
+        if let (Some(m), Some(eff)) = (mss, ours) {
+            c.peer_mss = m;
+            c.acks.set_rcv_mss(eff);
+        }
+        if seg.payload_len > 0 {
+            c.acks.on_data_received(self.now);
+        }
+        if seg.has(flags::FIN) {
+            c.acks.on_fin_received(c.fin_sent);
+        }
+        if seg.has(flags::ACK) {
+            c.tlp.on_ack(self.now, seg.ack);
+            if seg.payload_len == 0
+                && !seg.has(flags::SYN)
+                && !seg.has(flags::FIN)
+                && c.last_ack_received == Some(seg.ack)
+            {
+                c.dup_acks += 1;
+            } else if c.last_ack_received.is_none_or(|l| seq::lt(l, seg.ack)) {
+                c.dup_acks = 0;
+                c.last_ack_received = Some(seg.ack);
+            }
+        }
+    }
+
+    /// Answer `frame` with a RST by RFC 9293 reset generation: if it carried ACK,
+    /// <SEQ=SEG.ACK><CTL=RST>; otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    fn reset_reply(&mut self, frame: &[u8], seg: &Segment, note: String) {
+        let Some((their_mac, our_mac)) = frame::macs(frame) else {
+            return;
+        };
+        let ends = seg.ends.reversed();
+        let rst = if seg.has(flags::ACK) {
+            frame::build_rst(our_mac, their_mac, ends, seg.ack, None)
+        } else {
+            let ack = seg.seq.wrapping_add(seg.seq_len());
+            frame::build_rst(our_mac, their_mac, ends, 0, Some(ack))
+        };
+        self.outbox.push(Outgoing { frame: rst, note });
+    }
+
+    /// After frames were taken in: adopt new connections from listeners, release
+    /// data Nagle held, and forget sockets that have closed.
+    pub fn after_ingress(&mut self) {
+        for l in 0..self.listeners.len() {
+            let mut i = 0;
+            while i < self.listeners[l].idle.len() {
+                let handle = self.listeners[l].idle[i];
+                let socket = self.sockets.get::<tcp::Socket>(handle);
+                if socket.state() == State::Listen {
+                    i += 1;
+                    continue;
+                }
+                self.listeners[l].idle.swap_remove(i);
+                let ends = match (socket.local_endpoint(), socket.remote_endpoint()) {
+                    (Some(local), Some(remote)) => Some(Endpoints {
+                        src: ipv4(local.addr),
+                        src_port: local.port,
+                        dst: ipv4(remote.addr),
+                        dst_port: remote.port,
+                    }),
+                    _ => None,
+                };
+                let id = self.new_conn(handle, ends);
+                self.listeners[l].embryonic.push(id);
+            }
+            let mut j = 0;
+            while j < self.listeners[l].embryonic.len() {
+                let id = self.listeners[l].embryonic[j];
+                match self.connect_state(id) {
+                    ConnectState::Pending => j += 1,
+                    _ => {
+                        self.listeners[l].embryonic.swap_remove(j);
+                        self.listeners[l].ready.push_back(id);
+                    }
+                }
+            }
+        }
+        for id in 0..self.conns.len() {
+            if !self.conns[id].pending.is_empty() || self.conns[id].close_pending {
+                self.push(id);
+            }
+        }
+    }
+
+    /// Keep `backlog` listening sockets ready for SYNs (the accept queue's room).
+    fn refill_listener(&mut self, l: ListenerId) {
+        let waiting = self.listeners[l].ready.len() + self.listeners[l].embryonic.len();
+        let want = self.listeners[l].backlog.saturating_sub(waiting);
+        let port = self.listeners[l].port;
+        while self.listeners[l].idle.len() < want {
+            let mut socket = self.new_socket();
+            socket
+                .listen(IpListenEndpoint { addr: None, port })
+                .expect("port is non-zero (validated)");
+            let handle = self.sockets.add(socket);
+            self.listeners[l].idle.push(handle);
+        }
+    }
+
+    /// Let smoltcp send what it wants to, and pass each frame through this layer.
+    pub fn egress(&mut self) {
+        let now = self.instant();
+        for _ in 0..64 {
+            let result = self
+                .iface
+                .poll_egress(now, &mut self.device, &mut self.sockets);
+            if result == smoltcp::iface::PollResult::None {
+                break;
+            }
+        }
+        self.drain_device();
+        self.forget_closed();
+    }
+
+    /// Run smoltcp's ingress on every frame waiting in the device.
+    pub fn ingress(&mut self) {
+        let now = self.instant();
+        while self
+            .iface
+            .poll_ingress_single(now, &mut self.device, &mut self.sockets)
+            != smoltcp::iface::PollIngressSingleResult::None
+        {}
+        self.drain_device();
+    }
+
+    fn drain_device(&mut self) {
+        let frames = std::mem::take(&mut self.device.tx);
+        for frame in frames {
+            self.outbound(frame);
+        }
+    }
+
+    /// A frame smoltcp wrote: apply the ACK policy, note why it was sent.
+    fn outbound(&mut self, frame: Vec<u8>) {
+        let Some(seg) = frame::parse(&frame) else {
+            self.outbox.push(Outgoing {
+                frame,
+                note: String::new(),
+            });
+            return;
+        };
+        let Some(&id) = self.by_ends.get(&seg.ends) else {
+            self.outbox.push(Outgoing {
+                frame,
+                note: String::new(),
+            });
+            return;
+        };
+        let linux = self.linux();
+        let now = self.now;
+        let c = &mut self.conns[id];
+        let mut note = String::new();
+        if linux && seg.is_pure_ack() && c.gone.is_none() {
+            match c.acks.decide(now, seg.ack) {
+                AckDecision::Now(why) => note = why.to_string(),
+                AckDecision::Defer { .. } => {
+                    c.deferred = Some(frame);
+                    return;
+                }
+            }
+        }
+        if seg.has(flags::ACK) {
+            c.acks.on_ack_sent(seg.ack);
+            if c.acks.deferred_due.is_none() {
+                c.deferred = None;
+            }
+        }
+        if seg.payload_len > 0 {
+            c.acks.on_data_sent(now);
+        }
+        if seg.has(flags::FIN) {
+            c.fin_sent = true;
+        }
+        let end = seg.seq.wrapping_add(seg.seq_len());
+        let retransmission = seg.seq_len() > 0
+            && !seg.has(flags::SYN)
+            && c.snd_max.is_some_and(|max| seq::lt(seg.seq, max));
+        if c.snd_max.is_none_or(|max| seq::lt(max, end)) {
+            c.snd_max = Some(end);
+        }
+        if linux {
+            c.tlp.on_sent(now, &seg, &frame, retransmission);
+        }
+        if seg.has(flags::RST) {
+            note = c.rst_note.take().unwrap_or_else(|| "RST".to_string());
+        } else if retransmission {
+            note = if c.dup_acks >= 3 {
+                format!("fast retransmission after {} duplicate ACKs", c.dup_acks)
+            } else {
+                "retransmission after the retransmission timeout".to_string()
+            };
+        } else if seg.has(flags::FIN) {
+            note = c.fin_note.take().unwrap_or_else(|| "FIN".to_string());
+        } else if seg.payload_len > 0 && c.held_calls > 0 {
+            note = "Nagle released data held while a small segment was unacknowledged".to_string();
+        }
+        self.outbox.push(Outgoing { frame, note });
+    }
+
+    /// Send held ACKs whose delayed-ACK timer is due.
+    pub fn fire_timers(&mut self) {
+        let now = self.now;
+        let linux = self.linux();
+        for id in 0..self.conns.len() {
+            let c = &mut self.conns[id];
+            if linux
+                && c.handle.is_some()
+                && let Some((frame, pto)) = c.tlp.fire(now, c.acks.last_ack_sent())
+            {
+                let note = format!(
+                    "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
+                    pto as f64 / 1000.0
+                );
+                self.outbox.push(Outgoing { frame, note });
+            }
+            if c.acks.deferred_due.is_some_and(|due| due <= now) {
+                let left = c.acks.on_timer_fired();
+                if let Some(frame) = c.deferred.take() {
+                    if let Some(seg) = frame::parse(&frame) {
+                        c.acks.on_ack_sent(seg.ack);
+                    }
+                    let note = if left {
+                        format!(
+                            "delayed ACK: {} ms timer expired with no reply to carry it",
+                            self.config.delayed_ack / 1000
+                        )
+                    } else {
+                        format!(
+                            "delayed ACK: {} ms timer expired",
+                            self.config.delayed_ack / 1000
+                        )
+                    };
+                    self.outbox.push(Outgoing { frame, note });
+                }
+            }
+        }
+    }
+
+    /// Drop smoltcp sockets whose connection has ended.
+    fn forget_closed(&mut self) {
+        for c in &mut self.conns {
+            let Some(h) = c.handle else { continue };
+            let state = self.sockets.get::<tcp::Socket>(h).state();
+            if state == State::Closed {
+                self.sockets.remove(h);
+                c.handle = None;
+                if c.gone.is_none() {
+                    c.gone = Some(if c.app_closed {
+                        Gone::Closed
+                    } else {
+                        Gone::ResetByPeer
+                    });
+                }
+            }
+        }
+    }
+
+    /// The earliest time this layer or smoltcp needs to run again.
+    pub fn next_deadline(&mut self) -> Option<Micros> {
+        let stack = self
+            .iface
+            .poll_at(self.instant(), &self.sockets)
+            .map(|t| t.total_micros().max(0) as Micros);
+        let timers = self
+            .conns
+            .iter()
+            .filter(|c| c.handle.is_some())
+            .flat_map(|c| [c.acks.deferred_due, c.tlp.due])
+            .flatten()
+            .min();
+        match (stack, timers) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether nothing is waiting to be sent or acknowledged.
+    pub fn quiescent(&self) -> bool {
+        let held = self
+            .conns
+            .iter()
+            .any(|c| c.deferred.is_some() || (c.handle.is_some() && !c.pending.is_empty()));
+        if held || !self.outbox.is_empty() {
+            return false;
+        }
+        self.sockets.iter().all(|(_, s)| match s {
+            smoltcp::socket::Socket::Tcp(t) => match t.state() {
+                State::Closed | State::Listen | State::TimeWait | State::FinWait2 => true,
+                State::Established | State::CloseWait => t.send_queue() == 0,
+                _ => false,
+            },
+            #[allow(unreachable_patterns)]
+            _ => true,
+        })
+    }
+}
+
+fn ipv4(addr: IpAddress) -> Ipv4Addr {
+    match addr {
+        IpAddress::Ipv4(a) => a,
+    }
+}

@@ -1,0 +1,146 @@
+//! The trace: every frame as the capture host saw it, in its clock's order.
+
+use std::net::Ipv4Addr;
+
+use crate::model::{Micros, Role};
+
+/// What the link did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    Dropped,
+    Duplicated,
+}
+
+impl Fate {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Dropped => "dropped",
+            Fate::Duplicated => "duplicated",
+        }
+    }
+}
+
+/// TCP flag bits as on the wire.
+pub mod flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+
+    /// Wireshark's order of flag names.
+    pub const NAMES: [(u8, &str); 8] = [
+        (FIN, "FIN"),
+        (SYN, "SYN"),
+        (RST, "RST"),
+        (PSH, "PSH"),
+        (ACK, "ACK"),
+        (URG, "URG"),
+        (ECE, "ECE"),
+        (CWR, "CWR"),
+    ];
+
+    /// `PSH,ACK`: names in Wireshark's order, comma-separated, no spaces.
+    pub fn to_csv(bits: u8) -> String {
+        let names: Vec<&str> = NAMES
+            .iter()
+            .filter(|(b, _)| bits & b != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        names.join(",")
+    }
+
+    /// Parse `PSH,ACK` (any order, any case) back to bits.
+    pub fn from_csv(text: &str) -> Option<u8> {
+        let mut bits = 0;
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (b, _) = NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(part))?;
+            bits |= b;
+        }
+        Some(bits)
+    }
+}
+
+/// One captured frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// 1-based row number.
+    pub no: usize,
+    /// Virtual time at the capture host, microseconds since the simulation started.
+    pub time_us: Micros,
+    /// Which host sent the frame.
+    pub sender: Role,
+    pub src: Ipv4Addr,
+    pub src_port: u16,
+    pub dst: Ipv4Addr,
+    pub dst_port: u16,
+    /// Flag bits (see [`flags`]).
+    pub flags: u8,
+    /// Sequence number relative to the sender's ISN.
+    pub seq: u32,
+    /// Acknowledgment number relative to the receiver's ISN; 0 without ACK.
+    pub ack: u32,
+    pub raw_seq: u32,
+    pub raw_ack: u32,
+    /// The window field as sent (unscaled).
+    pub win: u16,
+    /// TCP payload bytes.
+    pub len: u32,
+    /// Whole Ethernet frame in bytes (Wireshark's Length).
+    pub frame_len: u32,
+    pub fate: Fate,
+    /// The simulator's reason for this frame (or for its fate), or empty.
+    pub note: String,
+}
+
+/// A connection's summary for the run's closing lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnSummary {
+    pub client_port: u16,
+    pub server_port: u16,
+    /// Raw initial sequence numbers (X and Y in the write-up's notation).
+    pub client_isn: Option<u32>,
+    pub server_isn: Option<u32>,
+    /// How the connection ended, in words ("FIN both ways", "RST from client", ...).
+    pub ended: String,
+}
+
+/// What one program did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramSummary {
+    pub role: Role,
+    pub sent: u64,
+    pub received: u64,
+    /// One line per socket call of interest.
+    pub log: Vec<String>,
+}
+
+/// How the run stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ending {
+    /// Every program finished and nothing was in flight.
+    Finished,
+    /// The simulated-time limit was reached first.
+    TimeLimit(Micros),
+    /// The event limit was reached first.
+    EventLimit(u64),
+}
+
+/// A finished run: the trace plus what the summary needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub scenario: String,
+    pub seed: u64,
+    pub capture: Role,
+    pub records: Vec<Record>,
+    pub connections: Vec<ConnSummary>,
+    pub programs: Vec<ProgramSummary>,
+    pub ending: Ending,
+    /// Virtual time when the run stopped.
+    pub end_time_us: Micros,
+}
