@@ -412,6 +412,9 @@ mod tests {
                     frame_len: row.frame_len,
                     fate: Fate::Delivered,
                     note: String::new(),
+                    sent_us: 100 * i as u64,
+                    arrived_us: Some(100 * i as u64 + 50),
+                    frame: Vec::new(),
                 }
             })
             .collect();
@@ -419,6 +422,7 @@ mod tests {
             scenario: "test".to_string(),
             seed: 1,
             capture: Role::Client,
+            host_ips: [client, server],
             records,
             connections: vec![],
             programs: vec![],

@@ -33,6 +33,17 @@ struct Direction {
     jitter: ChaCha8Rng,
 }
 
+/// A frame on the wire, with what travels beside it in the simulation.
+#[derive(Debug, Clone)]
+pub struct Carried {
+    pub frame: Vec<u8>,
+    /// The sender's note and the link's, joined.
+    pub note: String,
+    /// Identity of the frame, shared by a duplicate and its original.
+    pub id: u64,
+    pub sent_us: Micros,
+}
+
 /// A frame on its way: ordered by arrival time, then by when it entered the link.
 type InFlight = Reverse<(Micros, u64, usize)>;
 
@@ -40,7 +51,7 @@ pub struct Link {
     dirs: [Direction; 2],
     faults: FaultBook,
     heap: BinaryHeap<InFlight>,
-    frames: Vec<Option<(Vec<u8>, String)>>,
+    frames: Vec<Option<Carried>>,
     free: Vec<usize>,
     counter: u64,
 }
@@ -84,7 +95,7 @@ impl Link {
         }
     }
 
-    fn schedule(&mut self, arrival: Micros, dir: Dir, frame: (Vec<u8>, String)) {
+    fn schedule(&mut self, arrival: Micros, dir: Dir, frame: Carried) {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.frames[slot] = Some(frame);
@@ -109,6 +120,7 @@ impl Link {
         dir: Dir,
         frame: Vec<u8>,
         sender_note: &str,
+        id: u64,
         seg: Option<&Segment>,
     ) -> Verdict {
         let scripted = seg.and_then(|s| self.faults.judge(dir, s));
@@ -174,14 +186,25 @@ impl Link {
         let duplicate = scripted.is_none() && dup_roll < cfg.dup;
         let fate = if duplicate {
             let again = arrival + wire_time(len, cfg.rate_bps).max(1);
-            let copy_note = join_notes(sender_note, "the link's duplicate");
-            self.schedule(again, dir, (frame.clone(), copy_note));
+            let copy = Carried {
+                frame: frame.clone(),
+                note: join_notes(sender_note, "the link's duplicate"),
+                id,
+                sent_us: now,
+            };
+            self.schedule(again, dir, copy);
             note = "duplicated by the link".to_string();
             Fate::Duplicated
         } else {
             Fate::Delivered
         };
-        self.schedule(arrival, dir, (frame, join_notes(sender_note, &note)));
+        let carried = Carried {
+            frame,
+            note: join_notes(sender_note, &note),
+            id,
+            sent_us: now,
+        };
+        self.schedule(arrival, dir, carried);
         Verdict { fate, note }
     }
 
@@ -191,7 +214,7 @@ impl Link {
     }
 
     /// Take the next frame that has arrived by `now`.
-    pub fn pop_arrived(&mut self, now: Micros) -> Option<(Micros, Dir, Vec<u8>, String)> {
+    pub fn pop_arrived(&mut self, now: Micros) -> Option<(Micros, Dir, Carried)> {
         let Reverse((t, _, packed)) = *self.heap.peek()?;
         if t > now {
             return None;
@@ -203,9 +226,9 @@ impl Link {
         } else {
             Dir::ServerToClient
         };
-        let (frame, note) = self.frames[slot].take().expect("scheduled frame present");
+        let carried = self.frames[slot].take().expect("scheduled frame present");
         self.free.push(slot);
-        Some((t, dir, frame, note))
+        Some((t, dir, carried))
     }
 
     pub fn is_idle(&self) -> bool {
@@ -232,13 +255,13 @@ mod tests {
             ..LinkConfig::default()
         };
         let mut link = Link::new(1, [cfg.clone(), cfg], FaultBook::new(vec![]));
-        link.send(0, Dir::ClientToServer, vec![0; 100], "", None);
-        link.send(0, Dir::ClientToServer, vec![1; 100], "", None);
+        link.send(0, Dir::ClientToServer, vec![0; 100], "", 1, None);
+        link.send(0, Dir::ClientToServer, vec![1; 100], "", 2, None);
         assert_eq!(link.next_arrival(), Some(150));
-        let (t1, _, f1, _) = link.pop_arrived(1000).unwrap();
-        let (t2, _, f2, _) = link.pop_arrived(1000).unwrap();
-        assert_eq!((t1, f1[0]), (150, 0));
-        assert_eq!((t2, f2[0]), (250, 1));
+        let (t1, _, f1) = link.pop_arrived(1000).unwrap();
+        let (t2, _, f2) = link.pop_arrived(1000).unwrap();
+        assert_eq!((t1, f1.frame[0]), (150, 0));
+        assert_eq!((t2, f2.frame[0]), (250, 1));
         assert!(link.is_idle());
     }
 }

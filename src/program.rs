@@ -24,8 +24,8 @@ pub trait Program {
     fn sent(&self) -> u64;
     /// Bytes the program got from recv() so far.
     fn received(&self) -> &[u8];
-    /// One line per socket call of interest.
-    fn log(&self) -> &[String];
+    /// The socket calls made so far: (time, call).
+    fn log(&self) -> &[(Micros, String)];
 }
 
 /// The byte at `offset` of a generated payload (`send_bytes`): a repeating
@@ -59,7 +59,7 @@ pub struct Client {
     sleep_until: Option<Micros>,
     sent: u64,
     received: Vec<u8>,
-    log: Vec<String>,
+    log: Vec<(Micros, String)>,
 }
 
 impl Client {
@@ -81,7 +81,7 @@ impl Client {
     }
 
     fn say(&mut self, now: Micros, what: String) {
-        self.log.push(format!("{:>10.6}  {what}", now as f64 / 1e6));
+        self.log.push((now, what));
     }
 
     fn next(&mut self) {
@@ -207,7 +207,7 @@ impl Program for Client {
     fn received(&self) -> &[u8] {
         &self.received
     }
-    fn log(&self) -> &[String] {
+    fn log(&self) -> &[(Micros, String)] {
         &self.log
     }
 }
@@ -232,7 +232,7 @@ pub struct Echo {
     served: u32,
     sent: u64,
     received: Vec<u8>,
-    log: Vec<String>,
+    log: Vec<(Micros, String)>,
 }
 
 impl Echo {
@@ -252,7 +252,7 @@ impl Echo {
     }
 
     fn say(&mut self, now: Micros, what: String) {
-        self.log.push(format!("{:>10.6}  {what}", now as f64 / 1e6));
+        self.log.push((now, what));
     }
 
     fn transform(&self, data: &[u8]) -> Vec<u8> {
@@ -368,7 +368,7 @@ impl Program for Echo {
     fn received(&self) -> &[u8] {
         &self.received
     }
-    fn log(&self) -> &[String] {
+    fn log(&self) -> &[(Micros, String)] {
         &self.log
     }
 }

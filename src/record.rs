@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::frame::{self, Endpoints};
+use crate::link::Carried;
 use crate::model::{Micros, Role};
 use crate::seq::RelativeNumbering;
 use crate::trace::{ConnSummary, Fate, Record, flags};
@@ -24,6 +25,8 @@ pub struct Recorder {
     records: Vec<Record>,
     /// Keyed by the client's view (client to server).
     conns: BTreeMap<Endpoints, ConnFate>,
+    /// Records of frames the capture host sent, waiting to learn their arrival.
+    in_flight: BTreeMap<u64, usize>,
 }
 
 impl Recorder {
@@ -33,11 +36,20 @@ impl Recorder {
             numbering: RelativeNumbering::default(),
             records: Vec::new(),
             conns: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
         }
     }
 
     /// A host handed a frame to the link.
-    pub fn sent(&mut self, now: Micros, sender: Role, frame: &[u8], fate: Fate, note: String) {
+    pub fn sent(
+        &mut self,
+        now: Micros,
+        sender: Role,
+        id: u64,
+        frame: &[u8],
+        fate: Fate,
+        note: String,
+    ) {
         let Some(seg) = frame::parse(frame) else {
             return;
         };
@@ -61,18 +73,41 @@ impl Recorder {
             c.first_rst = Some((sender, note.clone()));
         }
         if sender == self.capture {
-            self.push(now, sender, frame, fate, note);
+            if fate != Fate::Dropped {
+                self.in_flight.insert(id, self.records.len());
+            }
+            self.push(now, sender, frame, fate, note, now, None);
         }
     }
 
     /// A frame reached a host.
-    pub fn arrived(&mut self, now: Micros, receiver: Role, frame: &[u8], note: String) {
+    pub fn arrived(&mut self, now: Micros, receiver: Role, carried: &Carried) {
         if receiver == self.capture {
-            self.push(now, receiver.peer(), frame, Fate::Delivered, note);
+            self.push(
+                now,
+                receiver.peer(),
+                &carried.frame,
+                Fate::Delivered,
+                carried.note.clone(),
+                carried.sent_us,
+                Some(now),
+            );
+        } else if let Some(index) = self.in_flight.remove(&carried.id) {
+            self.records[index].arrived_us = Some(now);
         }
     }
 
-    fn push(&mut self, now: Micros, sender: Role, frame: &[u8], fate: Fate, note: String) {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        now: Micros,
+        sender: Role,
+        frame: &[u8],
+        fate: Fate,
+        note: String,
+        sent_us: Micros,
+        arrived_us: Option<Micros>,
+    ) {
         let Some(seg) = frame::parse(frame) else {
             return;
         };
@@ -96,6 +131,9 @@ impl Recorder {
             frame_len: seg.frame_len,
             fate,
             note,
+            sent_us,
+            arrived_us,
+            frame: frame.to_vec(),
         });
     }
 

@@ -8,7 +8,7 @@ use crate::link::Link;
 use crate::model::{Dir, Micros, Role, Scenario};
 use crate::program::{Client, Echo, Program};
 use crate::record::Recorder;
-use crate::trace::{Ending, ProgramSummary, Trace};
+use crate::trace::{AppEvent, Ending, ProgramSummary, Trace};
 
 /// A scenario made ready to run.
 pub struct Simulation {
@@ -18,6 +18,7 @@ pub struct Simulation {
     recorder: Recorder,
     now: Micros,
     events: u64,
+    frames_sent: u64,
 }
 
 impl Simulation {
@@ -48,6 +49,7 @@ impl Simulation {
             recorder,
             now: 0,
             events: 0,
+            frames_sent: 0,
         }
     }
 
@@ -84,10 +86,10 @@ impl Simulation {
             }
             let advanced = next > self.now;
             self.now = next;
-            while let Some((at, dir, frame, note)) = self.link.pop_arrived(self.now) {
+            while let Some((at, dir, carried)) = self.link.pop_arrived(self.now) {
                 let receiver = dir.sender().peer();
-                self.recorder.arrived(at, receiver, &frame, note);
-                self.hosts[receiver.index()].arrive(at, frame);
+                self.recorder.arrived(at, receiver, &carried);
+                self.hosts[receiver.index()].arrive(at, carried.frame);
             }
             let mut stepped = false;
             for i in [Role::Client.index(), Role::Server.index()] {
@@ -110,16 +112,19 @@ impl Simulation {
         let role = self.hosts[i].role;
         for out in self.hosts[i].take_outgoing() {
             let seg = frame::parse(&out.frame);
+            self.frames_sent += 1;
+            let id = self.frames_sent;
             let verdict = self.link.send(
                 now,
                 Dir::from_sender(role),
                 out.frame.clone(),
                 &out.note,
+                id,
                 seg.as_ref(),
             );
             let note = crate::link::join_notes(&out.note, &verdict.note);
             self.recorder
-                .sent(now, role, &out.frame, verdict.fate, note);
+                .sent(now, role, id, &out.frame, verdict.fate, note);
         }
     }
 
@@ -131,7 +136,16 @@ impl Simulation {
                 role: h.role,
                 sent: h.program.sent(),
                 received: h.program.received().len() as u64,
-                log: h.program.log().to_vec(),
+                log: h
+                    .program
+                    .log()
+                    .iter()
+                    .map(|(t, call)| AppEvent {
+                        time_us: *t,
+                        role: h.role,
+                        call: call.clone(),
+                    })
+                    .collect(),
             })
             .collect();
         let (records, connections) = self.recorder.finish();
@@ -139,6 +153,7 @@ impl Simulation {
             scenario: self.scenario.name.clone(),
             seed: self.scenario.seed,
             capture: self.scenario.capture,
+            host_ips: [self.scenario.hosts[0].ip, self.scenario.hosts[1].ip],
             records,
             connections,
             programs,

@@ -96,6 +96,12 @@ pub struct Record {
     pub fate: Fate,
     /// The simulator's reason for this frame (or for its fate), or empty.
     pub note: String,
+    /// When the sender handed the frame to the link.
+    pub sent_us: Micros,
+    /// When it reached the receiver; `None` when the link lost it.
+    pub arrived_us: Option<Micros>,
+    /// The frame's bytes as captured (the whole frame).
+    pub frame: Vec<u8>,
 }
 
 /// A connection's summary for the run's closing lines.
@@ -110,14 +116,23 @@ pub struct ConnSummary {
     pub ended: String,
 }
 
+/// A socket call a program made, for logs and diagram marks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppEvent {
+    pub time_us: Micros,
+    pub role: Role,
+    /// The call and its result, e.g. `recv(1024) -> 13 bytes`.
+    pub call: String,
+}
+
 /// What one program did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgramSummary {
     pub role: Role,
     pub sent: u64,
     pub received: u64,
-    /// One line per socket call of interest.
-    pub log: Vec<String>,
+    /// Its socket calls, in order.
+    pub log: Vec<AppEvent>,
 }
 
 /// How the run stopped.
@@ -137,6 +152,8 @@ pub struct Trace {
     pub scenario: String,
     pub seed: u64,
     pub capture: Role,
+    /// IPv4 address of each host, indexed by `Role::index()`.
+    pub host_ips: [Ipv4Addr; 2],
     pub records: Vec<Record>,
     pub connections: Vec<ConnSummary>,
     pub programs: Vec<ProgramSummary>,

@@ -89,6 +89,9 @@ pub(crate) mod fixture {
             frame_len,
             fate,
             note: note.to_string(),
+            sent_us: time_us,
+            arrived_us: (fate != Fate::Dropped).then_some(time_us + 100),
+            frame: Vec::new(),
         }
     }
 
@@ -147,6 +150,7 @@ pub(crate) mod fixture {
         Trace {
             scenario: "v0".to_string(),
             seed: 42,
+            host_ips: [CLIENT, SERVER],
             capture: Client,
             records,
             connections: vec![ConnSummary {
@@ -161,7 +165,18 @@ pub(crate) mod fixture {
                     role: Client,
                     sent: 9,
                     received: 0,
-                    log: vec!["connect()".to_string(), "send(9) = 9".to_string()],
+                    log: vec![
+                        crate::trace::AppEvent {
+                            time_us: 0,
+                            role: Role::Client,
+                            call: "connect()".to_string(),
+                        },
+                        crate::trace::AppEvent {
+                            time_us: 1_500,
+                            role: Role::Client,
+                            call: "send(9) = 9".to_string(),
+                        },
+                    ],
                 },
                 ProgramSummary {
                     role: Server,

@@ -81,7 +81,11 @@ pub fn summary(trace: &Trace) -> String {
             p.received
         ));
         for entry in &p.log {
-            line(format!("  {}", one_line(entry)));
+            line(format!(
+                "  {:>10}  {}",
+                crate::render::seconds(entry.time_us),
+                one_line(&entry.call)
+            ));
         }
     }
 
@@ -104,8 +108,8 @@ mod tests {
              connection 52060 → 12345: ISN X=1000000 (client), Y=3000000000 (server); \
              ended: RST from client\n\
              client sent 9 bytes, received 0 bytes\n\
-             \x20 connect()\n\
-             \x20 send(9) = 9\n\
+             \x20   0.000000  connect()\n\
+             \x20   0.001500  send(9) = 9\n\
              server sent 9 bytes, received 9 bytes\n\
              stopped at 12.500000 s: simulated-time limit of 12.500000 s reached\n"
         );

@@ -1,0 +1,4 @@
+//! The command line's subcommands, one file each. They use only the library's
+//! public API (`tcpsim::...`), so every CLI test also tests the library.
+
+pub mod run;
