@@ -427,6 +427,7 @@ mod tests {
             connections: vec![],
             programs: vec![],
             ending: Ending::Finished,
+            counters: Default::default(),
             end_time_us: 0,
         }
     }

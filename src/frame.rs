@@ -122,6 +122,22 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
     })
 }
 
+/// Bytes of a frame up to the end of its TCP header (the whole frame when it is
+/// not TCP over IPv4): what a capture keeps when payload is not wanted.
+pub fn header_len(frame: &[u8]) -> usize {
+    let Ok(eth) = EthernetFrame::new_checked(frame) else {
+        return frame.len();
+    };
+    let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) else {
+        return frame.len();
+    };
+    let Ok(tcp) = TcpPacket::new_checked(ip.payload()) else {
+        return frame.len();
+    };
+    let len = 14 + usize::from(ip.header_len()) + usize::from(tcp.header_len());
+    len.min(frame.len())
+}
+
 /// MAC addresses of a frame: (source, destination).
 pub fn macs(frame: &[u8]) -> Option<([u8; 6], [u8; 6])> {
     let eth = EthernetFrame::new_checked(frame).ok()?;

@@ -44,4 +44,4 @@ pub mod socket;
 pub mod tlp;
 pub mod trace;
 
-pub use sim::run;
+pub use sim::{Recording, RunOptions, run, run_with};

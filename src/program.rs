@@ -17,13 +17,53 @@ pub enum Status {
     Done,
 }
 
+/// An account of a byte stream: its length, an order-sensitive digest
+/// (FNV-1a, 64 bit) and, when asked for, the bytes themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByteLog {
+    pub count: u64,
+    pub digest: u64,
+    pub kept: Option<Vec<u8>>,
+}
+
+impl ByteLog {
+    const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    /// `keep`: hold on to the bytes (tests want them; bulk runs do not).
+    pub fn new(keep: bool) -> ByteLog {
+        ByteLog {
+            count: 0,
+            digest: Self::FNV_OFFSET,
+            kept: keep.then(Vec::new),
+        }
+    }
+
+    pub fn add(&mut self, data: &[u8]) {
+        self.count += data.len() as u64;
+        for &b in data {
+            self.digest = (self.digest ^ u64::from(b)).wrapping_mul(Self::FNV_PRIME);
+        }
+        if let Some(kept) = &mut self.kept {
+            kept.extend_from_slice(data);
+        }
+    }
+
+    /// The digest of a whole byte string, for comparing with a log.
+    pub fn digest_of(data: &[u8]) -> u64 {
+        let mut log = ByteLog::new(false);
+        log.add(data);
+        log.digest
+    }
+}
+
 /// A program stepped by the event loop. `resume` runs until the program blocks.
 pub trait Program {
     fn resume(&mut self, os: &mut Stack) -> Status;
-    /// Bytes the program handed to send() so far.
-    fn sent(&self) -> u64;
-    /// Bytes the program got from recv() so far.
-    fn received(&self) -> &[u8];
+    /// What the program handed to send() so far.
+    fn sent(&self) -> &ByteLog;
+    /// What the program got from recv() so far.
+    fn received(&self) -> &ByteLog;
     /// The socket calls made so far: (time, call).
     fn log(&self) -> &[(Micros, String)];
 }
@@ -57,13 +97,13 @@ pub struct Client {
     /// Progress inside the current send step.
     offset: u64,
     sleep_until: Option<Micros>,
-    sent: u64,
-    received: Vec<u8>,
+    sent: ByteLog,
+    received: ByteLog,
     log: Vec<(Micros, String)>,
 }
 
 impl Client {
-    pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16)) -> Client {
+    pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16), keep_bytes: bool) -> Client {
         let mut steps = Vec::new();
         flatten(&program.steps, &mut steps);
         Client {
@@ -74,8 +114,8 @@ impl Client {
             conn: None,
             offset: 0,
             sleep_until: None,
-            sent: 0,
-            received: Vec::new(),
+            sent: ByteLog::new(keep_bytes),
+            received: ByteLog::new(keep_bytes),
             log: Vec::new(),
         }
     }
@@ -137,7 +177,7 @@ impl Program for Client {
                             Ok(0) => return Status::Blocked,
                             Ok(n) => {
                                 self.offset += n as u64;
-                                self.sent += n as u64;
+                                self.sent.add(&chunk[..n]);
                             }
                             Err(why) => {
                                 self.say(now, format!("send() failed: {why:?}"));
@@ -157,7 +197,7 @@ impl Program for Client {
                         Recv::WouldBlock => return Status::Blocked,
                         Recv::Data(d) => {
                             self.say(now, format!("recv({max}) -> {} bytes", d.len()));
-                            self.received.extend_from_slice(&d);
+                            self.received.add(&d);
                             if matches!(step, Step::Recv(_)) {
                                 self.next();
                             }
@@ -201,10 +241,10 @@ impl Program for Client {
         Status::Done
     }
 
-    fn sent(&self) -> u64 {
-        self.sent
+    fn sent(&self) -> &ByteLog {
+        &self.sent
     }
-    fn received(&self) -> &[u8] {
+    fn received(&self) -> &ByteLog {
         &self.received
     }
     fn log(&self) -> &[(Micros, String)] {
@@ -230,13 +270,13 @@ pub struct Echo {
     reply: Vec<u8>,
     reply_offset: usize,
     served: u32,
-    sent: u64,
-    received: Vec<u8>,
+    sent: ByteLog,
+    received: ByteLog,
     log: Vec<(Micros, String)>,
 }
 
 impl Echo {
-    pub fn new(config: &EchoServer) -> Echo {
+    pub fn new(config: &EchoServer, keep_bytes: bool) -> Echo {
         Echo {
             config: config.clone(),
             listener: None,
@@ -245,8 +285,8 @@ impl Echo {
             reply: Vec::new(),
             reply_offset: 0,
             served: 0,
-            sent: 0,
-            received: Vec::new(),
+            sent: ByteLog::new(keep_bytes),
+            received: ByteLog::new(keep_bytes),
             log: Vec::new(),
         }
     }
@@ -316,7 +356,7 @@ impl Program for Echo {
                                 now,
                                 format!("recv({}) -> {} bytes", self.config.recv, d.len()),
                             );
-                            self.received.extend_from_slice(&d);
+                            self.received.add(&d);
                             self.reply = self.transform(&d);
                             self.reply_offset = 0;
                             self.state = EchoState::Replying;
@@ -346,8 +386,9 @@ impl Program for Echo {
                         match os.send(conn, &self.reply[self.reply_offset..]) {
                             Ok(0) => return Status::Blocked,
                             Ok(n) => {
+                                self.sent
+                                    .add(&self.reply[self.reply_offset..self.reply_offset + n]);
                                 self.reply_offset += n;
-                                self.sent += n as u64;
                             }
                             Err(_) => {
                                 self.reply_offset = self.reply.len();
@@ -362,10 +403,10 @@ impl Program for Echo {
         }
     }
 
-    fn sent(&self) -> u64 {
-        self.sent
+    fn sent(&self) -> &ByteLog {
+        &self.sent
     }
-    fn received(&self) -> &[u8] {
+    fn received(&self) -> &ByteLog {
         &self.received
     }
     fn log(&self) -> &[(Micros, String)] {

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::frame::{self, Endpoints};
+use crate::frame::{self, Endpoints, Segment};
 use crate::link::Carried;
 use crate::model::{Micros, Role};
 use crate::seq::RelativeNumbering;
-use crate::trace::{ConnSummary, Fate, Record, flags};
+use crate::sim::Recording;
+use crate::trace::{ConnSummary, Counters, Fate, Record, flags};
 
 #[derive(Debug, Default, Clone)]
 struct ConnFate {
@@ -21,6 +22,10 @@ struct ConnFate {
 /// Collects records for the capture host and facts about every connection.
 pub struct Recorder {
     capture: Role,
+    recording: Recording,
+    counters: Counters,
+    /// Per sender: the last pure ACK's (ack, window), to count duplicate ACKs.
+    last_pure_ack: [Option<(u32, u16)>; 2],
     numbering: RelativeNumbering,
     records: Vec<Record>,
     /// Keyed by the client's view (client to server).
@@ -30,9 +35,12 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(capture: Role) -> Recorder {
+    pub fn new(capture: Role, recording: Recording) -> Recorder {
         Recorder {
             capture,
+            recording,
+            counters: Counters::default(),
+            last_pure_ack: [None, None],
             numbering: RelativeNumbering::default(),
             records: Vec::new(),
             conns: BTreeMap::new(),
@@ -53,6 +61,7 @@ impl Recorder {
         let Some(seg) = frame::parse(frame) else {
             return;
         };
+        self.count(sender, &seg, fate, &note);
         self.numbering.observe(&seg);
         let key = if sender == Role::Client {
             seg.ends
@@ -72,7 +81,7 @@ impl Recorder {
         if seg.has(flags::RST) && c.first_rst.is_none() {
             c.first_rst = Some((sender, note.clone()));
         }
-        if sender == self.capture {
+        if sender == self.capture && self.recording != Recording::Off {
             if fate != Fate::Dropped {
                 self.in_flight.insert(id, self.records.len());
             }
@@ -82,7 +91,7 @@ impl Recorder {
 
     /// A frame reached a host.
     pub fn arrived(&mut self, now: Micros, receiver: Role, carried: &Carried) {
-        if receiver == self.capture {
+        if receiver == self.capture && self.recording != Recording::Off {
             self.push(
                 now,
                 receiver.peer(),
@@ -133,11 +142,43 @@ impl Recorder {
             note,
             sent_us,
             arrived_us,
-            frame: frame.to_vec(),
+            frame: match self.recording {
+                Recording::Full => frame.to_vec(),
+                _ => frame[..frame::header_len(frame)].to_vec(),
+            },
         });
     }
 
-    pub fn finish(self) -> (Vec<Record>, Vec<ConnSummary>) {
+    fn count(&mut self, sender: Role, seg: &Segment, fate: Fate, note: &str) {
+        let c = &mut self.counters;
+        c.frames += 1;
+        c.payload_bytes += u64::from(seg.payload_len);
+        if seg.payload_len > 0 {
+            c.data_segments += 1;
+            if note.contains("retransmission") || note.contains("tail loss probe") {
+                c.retransmissions += 1;
+            }
+        }
+        if seg.has(flags::RST) {
+            c.rsts += 1;
+        }
+        match fate {
+            Fate::Dropped => c.dropped += 1,
+            Fate::Duplicated => c.duplicated += 1,
+            Fate::Delivered => {}
+        }
+        let last = &mut self.last_pure_ack[sender.index()];
+        if seg.is_pure_ack() {
+            if *last == Some((seg.ack, seg.win)) {
+                c.dup_acks += 1;
+            }
+            *last = Some((seg.ack, seg.win));
+        } else if seg.has(flags::ACK) {
+            *last = Some((seg.ack, seg.win));
+        }
+    }
+
+    pub fn finish(self) -> (Vec<Record>, Vec<ConnSummary>, Counters) {
         let summaries = self
             .conns
             .iter()
@@ -158,6 +199,6 @@ impl Recorder {
                 },
             })
             .collect();
-        (self.records, summaries)
+        (self.records, summaries, self.counters)
     }
 }

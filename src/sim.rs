@@ -10,6 +10,35 @@ use crate::program::{Client, Echo, Program};
 use crate::record::Recorder;
 use crate::trace::{AppEvent, Ending, ProgramSummary, Trace};
 
+/// What a run keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// Every captured frame with its bytes (needed for a pcapng with payload).
+    Full,
+    /// Every captured frame, bytes cut after the TCP header: memory does not grow
+    /// with payload.
+    Headers,
+    /// No per-frame records; only counters and summaries (sweeps).
+    Off,
+}
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    pub recording: Recording,
+    /// Keep every byte each program received (else only counts and digests).
+    pub keep_received: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            recording: Recording::Full,
+            keep_received: true,
+        }
+    }
+}
+
 /// A scenario made ready to run.
 pub struct Simulation {
     scenario: Scenario,
@@ -22,12 +51,14 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    pub fn new(scenario: Scenario) -> Simulation {
+    pub fn new(scenario: Scenario, options: RunOptions) -> Simulation {
         let seed = scenario.seed;
         let [client_cfg, server_cfg] = scenario.hosts.clone();
         let server_at = (server_cfg.ip, scenario.server.port);
-        let client_program: Box<dyn Program> = Box::new(Client::new(&scenario.client, server_at));
-        let server_program: Box<dyn Program> = Box::new(Echo::new(&scenario.server));
+        let keep = options.keep_received;
+        let client_program: Box<dyn Program> =
+            Box::new(Client::new(&scenario.client, server_at, keep));
+        let server_program: Box<dyn Program> = Box::new(Echo::new(&scenario.server, keep));
         let client = Host::new(
             Role::Client,
             client_cfg.clone(),
@@ -41,7 +72,7 @@ impl Simulation {
             scenario.link.clone(),
             FaultBook::new(scenario.faults.clone()),
         );
-        let recorder = Recorder::new(scenario.capture);
+        let recorder = Recorder::new(scenario.capture, options.recording);
         Simulation {
             scenario,
             hosts: [client, server],
@@ -134,8 +165,11 @@ impl Simulation {
             .iter()
             .map(|h| ProgramSummary {
                 role: h.role,
-                sent: h.program.sent(),
-                received: h.program.received().len() as u64,
+                sent: h.program.sent().count,
+                received: h.program.received().count,
+                sent_digest: h.program.sent().digest,
+                received_digest: h.program.received().digest,
+                received_data: h.program.received().kept.clone(),
                 log: h
                     .program
                     .log()
@@ -148,7 +182,7 @@ impl Simulation {
                     .collect(),
             })
             .collect();
-        let (records, connections) = self.recorder.finish();
+        let (records, connections, counters) = self.recorder.finish();
         Trace {
             scenario: self.scenario.name.clone(),
             seed: self.scenario.seed,
@@ -159,11 +193,17 @@ impl Simulation {
             programs,
             ending,
             end_time_us: self.now,
+            counters,
         }
     }
 }
 
-/// Run a scenario and return its trace.
+/// Run a scenario and return its trace, recording everything.
 pub fn run(scenario: Scenario) -> Trace {
-    Simulation::new(scenario).run()
+    Simulation::new(scenario, RunOptions::default()).run()
+}
+
+/// Run a scenario with the given options.
+pub fn run_with(scenario: Scenario, options: RunOptions) -> Trace {
+    Simulation::new(scenario, options).run()
 }

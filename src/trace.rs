@@ -129,10 +129,36 @@ pub struct AppEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgramSummary {
     pub role: Role,
+    /// Bytes handed to send().
     pub sent: u64,
+    /// Bytes got from recv().
     pub received: u64,
+    /// Order-sensitive digests (FNV-1a 64) of the two streams, to compare what one
+    /// side sent with what the other received without keeping the bytes.
+    pub sent_digest: u64,
+    pub received_digest: u64,
+    /// The received bytes themselves, when the run kept them.
+    pub received_data: Option<Vec<u8>>,
     /// Its socket calls, in order.
     pub log: Vec<AppEvent>,
+}
+
+/// Counts over every frame either host sent (not only the capture host's view),
+/// kept even when recording is off, for sweeps and summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub frames: u64,
+    /// Frames carrying payload.
+    pub data_segments: u64,
+    /// Data segments resent (RTO, fast retransmit or tail loss probe).
+    pub retransmissions: u64,
+    /// Pure ACKs repeating the previous ACK number and window of their sender.
+    pub dup_acks: u64,
+    pub rsts: u64,
+    pub dropped: u64,
+    pub duplicated: u64,
+    /// Payload bytes put on the wire (retransmissions included).
+    pub payload_bytes: u64,
 }
 
 /// How the run stopped.
@@ -160,4 +186,5 @@ pub struct Trace {
     pub ending: Ending,
     /// Virtual time when the run stopped.
     pub end_time_us: Micros,
+    pub counters: Counters,
 }

@@ -162,6 +162,9 @@ pub(crate) mod fixture {
             }],
             programs: vec![
                 ProgramSummary {
+                    sent_digest: 0,
+                    received_digest: 0,
+                    received_data: None,
                     role: Client,
                     sent: 9,
                     received: 0,
@@ -179,6 +182,9 @@ pub(crate) mod fixture {
                     ],
                 },
                 ProgramSummary {
+                    sent_digest: 0,
+                    received_digest: 0,
+                    received_data: None,
                     role: Server,
                     sent: 9,
                     received: 9,
@@ -186,6 +192,7 @@ pub(crate) mod fixture {
                 },
             ],
             ending: Ending::TimeLimit(12_500_000),
+            counters: Default::default(),
             end_time_us: 12_500_000,
         }
     }
