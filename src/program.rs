@@ -3,8 +3,9 @@
 //! echo server).
 
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
-use crate::model::{ClientProgram, EchoServer, Micros, Step, Transform};
+use crate::model::{ClientProgram, EchoServer, Micros, ServerMode, Step, Transform};
 use crate::socket::{ConnId, ConnectState, ListenerId, Recv, Stack};
 
 /// What a program is waiting for after a step.
@@ -74,6 +75,16 @@ pub fn generated_byte(offset: u64) -> u8 {
     b'a' + (offset % 26) as u8
 }
 
+/// Largest piece of generated payload handed to send() at once.
+const PATTERN_CHUNK: usize = 65536;
+
+/// The generated payload, long enough to slice any chunk from any phase.
+static PATTERN: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    (0..(PATTERN_CHUNK + 26) as u64)
+        .map(generated_byte)
+        .collect()
+});
+
 fn flatten(steps: &[Step], out: &mut Vec<Step>) {
     for step in steps {
         match step {
@@ -89,7 +100,7 @@ fn flatten(steps: &[Step], out: &mut Vec<Step>) {
 
 /// The client of the scenario format: runs its steps in order.
 pub struct Client {
-    steps: Vec<Step>,
+    steps: Rc<[Step]>,
     pc: usize,
     server: (Ipv4Addr, u16),
     local_port: Option<u16>,
@@ -107,7 +118,7 @@ impl Client {
         let mut steps = Vec::new();
         flatten(&program.steps, &mut steps);
         Client {
-            steps,
+            steps: steps.into(),
             pc: 0,
             server,
             local_port: program.port,
@@ -133,7 +144,8 @@ impl Client {
 
 impl Program for Client {
     fn resume(&mut self, os: &mut Stack) -> Status {
-        while let Some(step) = self.steps.get(self.pc).cloned() {
+        let steps = Rc::clone(&self.steps);
+        while let Some(step) = steps.get(self.pc) {
             let now = os.now;
             match step {
                 Step::Connect => {
@@ -166,14 +178,15 @@ impl Program for Client {
                         _ => 0,
                     };
                     while self.offset < total {
-                        let chunk: Vec<u8> = match &step {
-                            Step::Send(bytes) => bytes[self.offset as usize..].to_vec(),
+                        let chunk: &[u8] = match step {
+                            Step::Send(bytes) => &bytes[self.offset as usize..],
                             _ => {
-                                let end = total.min(self.offset + 65536);
-                                (self.offset..end).map(generated_byte).collect()
+                                let len = (total - self.offset).min(PATTERN_CHUNK as u64) as usize;
+                                let start = (self.offset % 26) as usize;
+                                &PATTERN[start..start + len]
                             }
                         };
-                        match os.send(conn, &chunk) {
+                        match os.send(conn, chunk) {
                             Ok(0) => return Status::Blocked,
                             Ok(n) => {
                                 self.offset += n as u64;
@@ -188,7 +201,7 @@ impl Program for Client {
                     self.say(now, format!("send({total} bytes)"));
                     self.next();
                 }
-                Step::Recv(max) | Step::RecvAll(max) => {
+                &Step::Recv(max) | &Step::RecvAll(max) => {
                     let Some(conn) = self.conn else {
                         self.next();
                         continue;
@@ -212,7 +225,7 @@ impl Program for Client {
                         }
                     }
                 }
-                Step::Sleep(d) => match self.sleep_until {
+                &Step::Sleep(d) => match self.sleep_until {
                     None => {
                         self.sleep_until = Some(now + d);
                         return Status::Sleeping(now + d);
@@ -269,6 +282,8 @@ pub struct Echo {
     state: EchoState,
     reply: Vec<u8>,
     reply_offset: usize,
+    /// A source shuts its sending side down once its bytes are sent.
+    shutdown_after_reply: bool,
     served: u32,
     sent: ByteLog,
     received: ByteLog,
@@ -284,6 +299,7 @@ impl Echo {
             state: EchoState::Accepting,
             reply: Vec::new(),
             reply_offset: 0,
+            shutdown_after_reply: false,
             served: 0,
             sent: ByteLog::new(keep_bytes),
             received: ByteLog::new(keep_bytes),
@@ -338,7 +354,14 @@ impl Program for Echo {
                     Some(c) => {
                         self.conn = Some(c);
                         self.say(now, "accept()".to_string());
-                        self.state = self.after_recv(now);
+                        if let ServerMode::Source(n) = self.config.mode {
+                            self.reply = (0..n).map(generated_byte).collect();
+                            self.reply_offset = 0;
+                            self.shutdown_after_reply = true;
+                            self.state = EchoState::Replying;
+                        } else {
+                            self.state = self.after_recv(now);
+                        }
                     }
                 },
                 EchoState::Sleeping(t) => {
@@ -357,9 +380,13 @@ impl Program for Echo {
                                 format!("recv({}) -> {} bytes", self.config.recv, d.len()),
                             );
                             self.received.add(&d);
-                            self.reply = self.transform(&d);
-                            self.reply_offset = 0;
-                            self.state = EchoState::Replying;
+                            if self.config.mode == ServerMode::Echo {
+                                self.reply = self.transform(&d);
+                                self.reply_offset = 0;
+                                self.state = EchoState::Replying;
+                            } else {
+                                self.state = self.after_recv(now);
+                            }
                         }
                         Recv::Eof | Recv::Reset => {
                             let why = if matches!(os.recv(conn, 1), Recv::Reset) {
@@ -397,6 +424,11 @@ impl Program for Echo {
                     }
                     let len = self.reply.len();
                     self.say(now, format!("send({len} bytes)"));
+                    self.reply = Vec::new();
+                    if std::mem::take(&mut self.shutdown_after_reply) {
+                        os.shutdown(conn);
+                        self.say(now, "shutdown(SHUT_WR)".to_string());
+                    }
                     self.state = self.after_recv(now);
                 }
             }

@@ -25,8 +25,8 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use crate::model::{
-    ClientProgram, Dir, EchoServer, Fault, FaultAction, FlagBits, HostConfig, LinkConfig, Micros,
-    Profile, Role, Scenario, Step, Transform,
+    ClientProgram, Congestion, Dir, EchoServer, Fault, FaultAction, FlagBits, HostConfig,
+    LinkConfig, Micros, Profile, Role, Scenario, ServerMode, Step, Transform,
 };
 
 // ---------------------------------------------------------------------------
@@ -102,6 +102,7 @@ const CLIENT_KEYS: &[&str] = &[
     "rx_coalesce",
     "delayed_ack",
     "arp",
+    "congestion",
     "port",
     "steps",
 ];
@@ -114,11 +115,16 @@ const SERVER_KEYS: &[&str] = &[
     "rx_coalesce",
     "delayed_ack",
     "arp",
+    "congestion",
     "port",
     "backlog",
     "echo",
+    "sink",
+    "source",
 ];
 const ECHO_KEYS: &[&str] = &["recv", "sleep", "transform", "times", "connections"];
+const SINK_KEYS: &[&str] = &["recv", "sleep", "connections"];
+const SOURCE_KEYS: &[&str] = &["bytes", "recv", "connections"];
 const STEP_KINDS: &[&str] = &["send", "send_bytes", "recv", "recv_all", "sleep", "repeat"];
 const REPEAT_KEYS: &[&str] = &["times", "steps"];
 
@@ -1240,6 +1246,19 @@ impl<'t> Cx<'t> {
             .opt(t, "delayed_ack", Cx::duration)?
             .unwrap_or(DEFAULT_DELAYED_ACK);
         let arp = self.opt(t, "arp", Cx::boolean)?.unwrap_or(false);
+        let congestion = self
+            .opt(t, "congestion", |cx, v, f| {
+                cx.choice(
+                    v,
+                    f,
+                    &[
+                        ("none", Congestion::None),
+                        ("reno", Congestion::Reno),
+                        ("cubic", Congestion::Cubic),
+                    ],
+                )
+            })?
+            .unwrap_or(Congestion::Cubic);
         Ok((
             HostConfig {
                 ip,
@@ -1250,6 +1269,7 @@ impl<'t> Cx<'t> {
                 rx_coalesce,
                 delayed_ack,
                 arp,
+                congestion,
             },
             HostSpans {
                 ip: ip_value.span(),
@@ -1266,6 +1286,7 @@ impl<'t> Cx<'t> {
             })?
             .unwrap_or(DEFAULT_BACKLOG) as u32;
         let mut server = EchoServer {
+            mode: ServerMode::Echo,
             port,
             backlog,
             recv: to_usize(DEFAULT_ECHO_RECV),
@@ -1274,17 +1295,45 @@ impl<'t> Cx<'t> {
             times: 1,
             connections: 1,
         };
+        let programs: Vec<&str> = ["echo", "sink", "source"]
+            .into_iter()
+            .filter(|k| t.get(k).is_some())
+            .collect();
+        if programs.len() > 1 {
+            let second = programs[1];
+            let value = t.get(second).expect("present");
+            return Err(self.error(
+                value.span(),
+                &t.field(second),
+                format!(
+                    "a server runs one program: `[server.{}]` and `[server.{second}]` both given",
+                    programs[0]
+                ),
+            ));
+        }
+        if let Some(value) = t.get("sink") {
+            let sink = self.table(value, &t.field("sink"))?;
+            self.known_keys(&sink, SINK_KEYS)?;
+            server.mode = ServerMode::Sink;
+            self.server_common(&sink, &mut server)?;
+            return Ok(server);
+        }
+        if let Some(value) = t.get("source") {
+            let source = self.table(value, &t.field("source"))?;
+            self.known_keys(&source, SOURCE_KEYS)?;
+            let bytes = self.req(&source, "bytes", |cx, v, f| {
+                cx.size_in(v, f, 1, MAX_SEND_BYTES)
+            })?;
+            server.mode = ServerMode::Source(bytes);
+            self.server_common(&source, &mut server)?;
+            return Ok(server);
+        }
         let Some(value) = t.get("echo") else {
             return Ok(server);
         };
         let echo = self.table(value, &t.field("echo"))?;
         self.known_keys(&echo, ECHO_KEYS)?;
-        if let Some(n) = self.opt(&echo, "recv", |cx, v, f| cx.size_in(v, f, 1, MAX_RECV))? {
-            server.recv = to_usize(n);
-        }
-        if let Some(d) = self.opt(&echo, "sleep", Cx::duration)? {
-            server.sleep = d;
-        }
+        self.server_common(&echo, &mut server)?;
         if let Some(tr) = self.opt(&echo, "transform", |cx, v, f| {
             cx.choice(
                 v,
@@ -1303,12 +1352,23 @@ impl<'t> Cx<'t> {
         })? {
             server.times = n as u32;
         }
-        if let Some(n) = self.opt(&echo, "connections", |cx, v, f| {
+        Ok(server)
+    }
+
+    /// Keys every server program has: recv, sleep, connections.
+    fn server_common(&self, t: &Table<'_, '_>, server: &mut EchoServer) -> Res<()> {
+        if let Some(n) = self.opt(t, "recv", |cx, v, f| cx.size_in(v, f, 1, MAX_RECV))? {
+            server.recv = to_usize(n);
+        }
+        if let Some(d) = self.opt(t, "sleep", Cx::duration)? {
+            server.sleep = d;
+        }
+        if let Some(n) = self.opt(t, "connections", |cx, v, f| {
             cx.u32_in(v, f, 1, "a connection count")
         })? {
             server.connections = n;
         }
-        Ok(server)
+        Ok(())
     }
 
     // -- client steps ---------------------------------------------------------

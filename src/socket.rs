@@ -28,7 +28,7 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use crate::ack_policy::{AckDecision, AckPolicy};
 use crate::device::QueueDevice;
 use crate::frame::{self, Endpoints, Segment};
-use crate::model::{HostConfig, Micros, Profile};
+use crate::model::{Congestion, HostConfig, Micros, Profile};
 use crate::seq;
 use crate::tlp::TailLossProbe;
 use crate::trace::flags;
@@ -216,6 +216,11 @@ impl Stack {
         let rx = tcp::SocketBuffer::new(vec![0; self.config.rx_buffer]);
         let tx = tcp::SocketBuffer::new(vec![0; self.config.tx_buffer]);
         let mut socket = tcp::Socket::new(rx, tx);
+        socket.set_congestion_control(match self.config.congestion {
+            Congestion::None => tcp::CongestionControl::None,
+            Congestion::Reno => tcp::CongestionControl::Reno,
+            Congestion::Cubic => tcp::CongestionControl::Cubic,
+        });
         if self.linux() {
             socket.set_nagle_enabled(false);
             socket.set_ack_delay(None);

@@ -189,6 +189,7 @@ fn full_file_becomes_the_expected_model() {
                 rx_coalesce: 50,
                 delayed_ack: 10_000,
                 arp: true,
+                congestion: Congestion::Cubic,
             },
             HostConfig {
                 ip: Ipv4Addr::new(192, 168, 1, 1),
@@ -199,6 +200,7 @@ fn full_file_becomes_the_expected_model() {
                 rx_coalesce: 0,
                 delayed_ack: 40_000,
                 arp: false,
+                congestion: Congestion::Cubic,
             },
         ],
         client: ClientProgram {
@@ -225,6 +227,7 @@ fn full_file_becomes_the_expected_model() {
             ],
         },
         server: EchoServer {
+            mode: ServerMode::Echo,
             port: 12345,
             backlog: 16,
             recv: 2048,
@@ -266,6 +269,7 @@ fn minimal_file_gets_the_documented_defaults() {
         rx_coalesce: 0,
         delayed_ack: 40_000,
         arp: false,
+        congestion: Congestion::Cubic,
     };
     assert_eq!(s.hosts, [host([10, 0, 0, 1], 1), host([10, 0, 0, 2], 2)]);
     assert_eq!(
@@ -278,6 +282,7 @@ fn minimal_file_gets_the_documented_defaults() {
     assert_eq!(
         s.server,
         EchoServer {
+            mode: ServerMode::Echo,
             port: 7,
             backlog: 5,
             recv: 1024,
