@@ -9,16 +9,21 @@ use smoltcp::wire::{
 };
 
 use crate::model::{HostConfig, Micros, Role};
+use crate::os::Os;
 use crate::program::{Program, Status};
 use crate::rng::{self, Purpose};
 use crate::socket::{Outgoing, Stack};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// smoltcp forgets a neighbour after 60 s; re-teach it well before that.
 const ARP_REFRESH: Micros = 30_000_000;
 
 pub struct Host {
     pub role: Role,
-    pub stack: Stack,
+    pub stack: Rc<RefCell<Stack>>,
+    /// The program's handle on this host (shares `stack`).
+    pub os: Os,
     pub program: Box<dyn Program>,
     pub status: Status,
     peer_mac: [u8; 6],
@@ -37,6 +42,7 @@ impl Host {
         peer: &HostConfig,
         seed: u64,
         program: Box<dyn Program>,
+        keep_received: bool,
     ) -> Host {
         let mut misc = rng::stream(seed, Purpose::HostMisc, role.index());
         let stack_seed = rng::next_u64(&mut rng::stream(seed, Purpose::HostStack, role.index()));
@@ -51,10 +57,19 @@ impl Host {
         });
         let tsval_offset = rng::next_u64(&mut misc) as u32;
         let ephemeral = 32768 + (rng::next_u64(&mut misc) % (60999 - 32768 + 1)) as u16;
-        let stack = Stack::new(config, iface, tsval_offset, ephemeral);
+        let stack = Rc::new(RefCell::new(Stack::new(
+            role,
+            peer.ip,
+            config,
+            iface,
+            tsval_offset,
+            ephemeral,
+        )));
+        let os = Os::new(Rc::clone(&stack), keep_received);
         Host {
             role,
             stack,
+            os,
             program,
             status: Status::Blocked,
             peer_mac: peer.mac,
@@ -69,14 +84,15 @@ impl Host {
     pub fn arrive(&mut self, at: Micros, frame: Vec<u8>) {
         self.rx_waiting.push(frame);
         if self.batch_due.is_none() {
-            self.batch_due = Some(at + self.stack.config.rx_coalesce);
+            self.batch_due = Some(at + self.stack.borrow().config.rx_coalesce);
         }
     }
 
     /// Teach smoltcp the peer's MAC with an ARP reply, so no ARP request goes on
     /// the wire (the seed captures start with the SYN).
     fn prime_neighbour(&mut self, now: Micros) {
-        if self.stack.config.arp {
+        let mut stack = self.stack.borrow_mut();
+        if stack.config.arp {
             return;
         }
         if self.last_arp.is_some_and(|t| now < t + ARP_REFRESH) {
@@ -87,20 +103,20 @@ impl Host {
             operation: ArpOperation::Reply,
             source_hardware_addr: EthernetAddress(self.peer_mac),
             source_protocol_addr: self.peer_ip,
-            target_hardware_addr: EthernetAddress(self.stack.config.mac),
-            target_protocol_addr: self.stack.config.ip,
+            target_hardware_addr: EthernetAddress(stack.config.mac),
+            target_protocol_addr: stack.config.ip,
         };
         let eth = EthernetRepr {
             src_addr: EthernetAddress(self.peer_mac),
-            dst_addr: EthernetAddress(self.stack.config.mac),
+            dst_addr: EthernetAddress(stack.config.mac),
             ethertype: EthernetProtocol::Arp,
         };
         let mut buf = vec![0u8; eth.buffer_len() + arp.buffer_len()];
         let mut frame = EthernetFrame::new_unchecked(&mut buf[..]);
         eth.emit(&mut frame);
         arp.emit(&mut ArpPacket::new_unchecked(frame.payload_mut()));
-        self.stack.device.rx.push_back(buf);
-        self.stack.ingress();
+        stack.device.rx.push_back(buf);
+        stack.ingress();
     }
 
     /// When this host next needs to run.
@@ -111,8 +127,8 @@ impl Host {
                 wake = Some(wake.map_or(t, |w| w.min(t)));
             }
         };
-        consider(self.stack.next_deadline());
-        if let Status::Sleeping(t) = self.status {
+        consider(self.stack.borrow_mut().next_deadline());
+        if let Status::Sleeping(t) | Status::Waiting(t) = self.status {
             consider(Some(t));
         }
         wake
@@ -122,39 +138,43 @@ impl Host {
     /// answer on its own (handshake ACK, quick ACKs), run the program (each send()
     /// and close() transmits at once, as in a Linux system call), then fire timers.
     pub fn step(&mut self, now: Micros) {
-        self.stack.set_clock(now);
+        self.stack.borrow_mut().set_clock(now);
         self.prime_neighbour(now);
-        if self.batch_due.is_some_and(|t| t <= now) {
-            self.batch_due = None;
-            self.stack.begin_batch();
-            for frame in std::mem::take(&mut self.rx_waiting) {
-                if self.stack.inbound(&frame) {
-                    self.stack.device.rx.push_back(frame);
+        {
+            let mut stack = self.stack.borrow_mut();
+            if self.batch_due.is_some_and(|t| t <= now) {
+                self.batch_due = None;
+                stack.begin_batch();
+                for frame in std::mem::take(&mut self.rx_waiting) {
+                    if stack.inbound(&frame) {
+                        stack.device.rx.push_back(frame);
+                    }
                 }
+                stack.ingress();
             }
-            self.stack.ingress();
+            stack.after_ingress();
+            stack.egress();
         }
-        self.stack.after_ingress();
-        self.stack.egress();
         let runnable = match self.status {
-            Status::Blocked => true,
+            Status::Blocked | Status::Waiting(_) => true,
             Status::Sleeping(t) => t <= now,
             Status::Done => false,
         };
         if runnable {
-            self.status = self.program.resume(&mut self.stack);
+            self.status = self.program.resume(&self.os);
         }
-        self.stack.fire_timers();
-        self.stack.egress();
+        let mut stack = self.stack.borrow_mut();
+        stack.fire_timers();
+        stack.egress();
     }
 
     /// Frames ready for the link.
     pub fn take_outgoing(&mut self) -> Vec<Outgoing> {
-        std::mem::take(&mut self.stack.outbox)
+        std::mem::take(&mut self.stack.borrow_mut().outbox)
     }
 
     /// Nothing left to do: program finished, nothing queued or unacknowledged.
     pub fn finished(&self) -> bool {
-        self.status == Status::Done && self.rx_waiting.is_empty() && self.stack.quiescent()
+        self.status == Status::Done && self.rx_waiting.is_empty() && self.stack.borrow().quiescent()
     }
 }

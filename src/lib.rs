@@ -26,6 +26,7 @@
 //! ```
 
 pub mod ack_policy;
+pub mod builder;
 pub mod device;
 pub mod fault;
 pub mod fidelity;
@@ -33,6 +34,7 @@ pub mod frame;
 pub mod host;
 pub mod link;
 pub mod model;
+pub mod os;
 pub mod program;
 pub mod record;
 pub mod render;
@@ -44,4 +46,6 @@ pub mod socket;
 pub mod tlp;
 pub mod trace;
 
+pub use builder::SimBuilder;
+pub use os::{Conn, Listener, Os, SocketError};
 pub use sim::{Recording, RunOptions, run, run_with};

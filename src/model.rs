@@ -8,6 +8,27 @@ use std::net::Ipv4Addr;
 /// Microseconds of virtual time. Every duration in the model uses this unit.
 pub type Micros = u64;
 
+/// The defaults of the scenario format, shared by the TOML reader and the builder.
+pub mod defaults {
+    use super::Micros;
+
+    pub const SEED: u64 = 1;
+    /// Ten minutes of virtual time.
+    pub const MAX_SIM_TIME: Micros = 600_000_000;
+    pub const MAX_EVENTS: u64 = 10_000_000;
+    pub const LATENCY: Micros = 100;
+    pub const REORDER_DELAY: Micros = 1_000;
+    pub const RATE_BPS: u64 = 100_000_000;
+    /// Linux's default tcp_rmem/tcp_wmem middle value.
+    pub const BUFFER: usize = 128 * 1024;
+    /// Linux's TCP_ATO_MIN.
+    pub const DELAYED_ACK: Micros = 40_000;
+    pub const ECHO_RECV: usize = 1024;
+    pub const BACKLOG: u32 = 5;
+    pub const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+    pub const SERVER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+}
+
 /// Which end of the link a host sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -94,15 +115,16 @@ pub struct LinkConfig {
 }
 
 impl Default for LinkConfig {
+    /// 100 µs one way at 100 Mbit/s, nothing lost, no queue limit.
     fn default() -> Self {
         LinkConfig {
-            latency: 100,
+            latency: defaults::LATENCY,
             jitter: 0,
             loss: 0.0,
             dup: 0.0,
             reorder: 0.0,
-            reorder_delay: 0,
-            rate_bps: Some(100_000_000),
+            reorder_delay: defaults::REORDER_DELAY,
+            rate_bps: Some(defaults::RATE_BPS),
             queue_bytes: None,
         }
     }
@@ -178,6 +200,27 @@ pub struct HostConfig {
     pub congestion: Congestion,
 }
 
+impl HostConfig {
+    /// A host with the scenario format's defaults: the `linux` profile, 128 KiB
+    /// buffers, cubic, no receive batching, a 40 ms delayed-ACK timer.
+    pub fn new(role: Role, ip: Ipv4Addr) -> HostConfig {
+        HostConfig {
+            ip,
+            mac: match role {
+                Role::Client => defaults::CLIENT_MAC,
+                Role::Server => defaults::SERVER_MAC,
+            },
+            profile: Profile::Linux,
+            rx_buffer: defaults::BUFFER,
+            tx_buffer: defaults::BUFFER,
+            rx_coalesce: 0,
+            delayed_ack: defaults::DELAYED_ACK,
+            arp: false,
+            congestion: Congestion::Cubic,
+        }
+    }
+}
+
 /// How an echo server turns what it read into what it sends back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
@@ -214,6 +257,22 @@ pub struct EchoServer {
     pub times: u32,
     /// How many connections to accept before the server stops listening.
     pub connections: u32,
+}
+
+impl EchoServer {
+    /// An echo server on `port` that replies with exactly what it read.
+    pub fn echo(port: u16) -> EchoServer {
+        EchoServer {
+            mode: ServerMode::Echo,
+            port,
+            backlog: defaults::BACKLOG,
+            recv: defaults::ECHO_RECV,
+            sleep: 0,
+            transform: Transform::None,
+            times: 1,
+            connections: 1,
+        }
+    }
 }
 
 /// One step of a client program.
@@ -265,4 +324,30 @@ pub struct Scenario {
     pub hosts: [HostConfig; 2],
     pub client: ClientProgram,
     pub server: EchoServer,
+}
+
+impl Scenario {
+    /// A scenario with every default: client 10.0.0.1, server 10.0.0.2 running
+    /// an echo server on port 7, the default link both ways, and a client with
+    /// no steps yet.
+    pub fn new(name: &str) -> Scenario {
+        Scenario {
+            name: name.to_string(),
+            seed: defaults::SEED,
+            capture: Role::Server,
+            max_sim_time: defaults::MAX_SIM_TIME,
+            max_events: defaults::MAX_EVENTS,
+            link: [LinkConfig::default(), LinkConfig::default()],
+            faults: Vec::new(),
+            hosts: [
+                HostConfig::new(Role::Client, Ipv4Addr::new(10, 0, 0, 1)),
+                HostConfig::new(Role::Server, Ipv4Addr::new(10, 0, 0, 2)),
+            ],
+            client: ClientProgram {
+                port: None,
+                steps: Vec::new(),
+            },
+            server: EchoServer::echo(7),
+        }
+    }
 }

@@ -6,15 +6,18 @@ use std::net::Ipv4Addr;
 use std::rc::Rc;
 
 use crate::model::{ClientProgram, EchoServer, Micros, ServerMode, Step, Transform};
-use crate::socket::{ConnId, ConnectState, ListenerId, Recv, Stack};
+use crate::os::Os;
+use crate::socket::{ConnId, ConnectState, ListenerId, Recv};
 
 /// What a program is waiting for after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Waiting on a socket: run again whenever the host runs.
     Blocked,
-    /// Sleeping until this time.
+    /// Sleeping until this time, and only then.
     Sleeping(Micros),
+    /// Waiting on a socket, or until this time at the latest (a timeout).
+    Waiting(Micros),
     Done,
 }
 
@@ -58,15 +61,11 @@ impl ByteLog {
     }
 }
 
-/// A program stepped by the event loop. `resume` runs until the program blocks.
+/// A program stepped by the event loop. `resume` runs until the program must
+/// wait, and says for what. Bytes sent and received and the call log are kept
+/// by its [`Os`].
 pub trait Program {
-    fn resume(&mut self, os: &mut Stack) -> Status;
-    /// What the program handed to send() so far.
-    fn sent(&self) -> &ByteLog;
-    /// What the program got from recv() so far.
-    fn received(&self) -> &ByteLog;
-    /// The socket calls made so far: (time, call).
-    fn log(&self) -> &[(Micros, String)];
+    fn resume(&mut self, os: &Os) -> Status;
 }
 
 /// The byte at `offset` of a generated payload (`send_bytes`): a repeating
@@ -108,13 +107,10 @@ pub struct Client {
     /// Progress inside the current send step.
     offset: u64,
     sleep_until: Option<Micros>,
-    sent: ByteLog,
-    received: ByteLog,
-    log: Vec<(Micros, String)>,
 }
 
 impl Client {
-    pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16), keep_bytes: bool) -> Client {
+    pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16)) -> Client {
         let mut steps = Vec::new();
         flatten(&program.steps, &mut steps);
         Client {
@@ -125,14 +121,7 @@ impl Client {
             conn: None,
             offset: 0,
             sleep_until: None,
-            sent: ByteLog::new(keep_bytes),
-            received: ByteLog::new(keep_bytes),
-            log: Vec::new(),
         }
-    }
-
-    fn say(&mut self, now: Micros, what: String) {
-        self.log.push((now, what));
     }
 
     fn next(&mut self) {
@@ -143,18 +132,18 @@ impl Client {
 }
 
 impl Program for Client {
-    fn resume(&mut self, os: &mut Stack) -> Status {
+    fn resume(&mut self, os: &Os) -> Status {
         let steps = Rc::clone(&self.steps);
         while let Some(step) = steps.get(self.pc) {
-            let now = os.now;
+            let now = os.now();
             match step {
                 Step::Connect => {
                     let conn = match self.conn {
                         Some(c) => c,
                         None => {
-                            let c = os.connect(self.server, self.local_port);
+                            let c = os.try_connect(self.server, self.local_port);
                             self.conn = Some(c);
-                            self.say(now, format!("connect({}:{})", self.server.0, self.server.1));
+                            os.log(format!("connect({}:{})", self.server.0, self.server.1));
                             c
                         }
                     };
@@ -162,7 +151,7 @@ impl Program for Client {
                         ConnectState::Pending => return Status::Blocked,
                         ConnectState::Established => self.next(),
                         ConnectState::Failed => {
-                            self.say(now, "connect() failed".to_string());
+                            os.log("connect() failed".to_string());
                             return Status::Done;
                         }
                     }
@@ -186,19 +175,18 @@ impl Program for Client {
                                 &PATTERN[start..start + len]
                             }
                         };
-                        match os.send(conn, chunk) {
+                        match os.try_send(conn, chunk) {
                             Ok(0) => return Status::Blocked,
                             Ok(n) => {
                                 self.offset += n as u64;
-                                self.sent.add(&chunk[..n]);
                             }
                             Err(why) => {
-                                self.say(now, format!("send() failed: {why:?}"));
+                                os.log(format!("send() failed: {why:?}"));
                                 return Status::Done;
                             }
                         }
                     }
-                    self.say(now, format!("send({total} bytes)"));
+                    os.log(format!("send({total} bytes)"));
                     self.next();
                 }
                 &Step::Recv(max) | &Step::RecvAll(max) => {
@@ -206,21 +194,20 @@ impl Program for Client {
                         self.next();
                         continue;
                     };
-                    match os.recv(conn, max) {
+                    match os.try_recv(conn, max) {
                         Recv::WouldBlock => return Status::Blocked,
                         Recv::Data(d) => {
-                            self.say(now, format!("recv({max}) -> {} bytes", d.len()));
-                            self.received.add(&d);
+                            os.log(format!("recv({max}) -> {} bytes", d.len()));
                             if matches!(step, Step::Recv(_)) {
                                 self.next();
                             }
                         }
                         Recv::Eof => {
-                            self.say(now, format!("recv({max}) -> 0 (end of stream)"));
+                            os.log(format!("recv({max}) -> 0 (end of stream)"));
                             self.next();
                         }
                         Recv::Reset => {
-                            self.say(now, format!("recv({max}) -> connection reset"));
+                            os.log(format!("recv({max}) -> connection reset"));
                             self.next();
                         }
                     }
@@ -236,7 +223,7 @@ impl Program for Client {
                 Step::Shutdown => {
                     if let Some(conn) = self.conn {
                         os.shutdown(conn);
-                        self.say(now, "shutdown(SHUT_WR)".to_string());
+                        os.log("shutdown(SHUT_WR)".to_string());
                     }
                     self.next();
                 }
@@ -244,7 +231,7 @@ impl Program for Client {
                     if let Some(conn) = self.conn {
                         let unread = os.unread(conn);
                         os.close(conn);
-                        self.say(now, format!("close() with {unread} bytes unread"));
+                        os.log(format!("close() with {unread} bytes unread"));
                     }
                     self.next();
                 }
@@ -252,16 +239,6 @@ impl Program for Client {
             }
         }
         Status::Done
-    }
-
-    fn sent(&self) -> &ByteLog {
-        &self.sent
-    }
-    fn received(&self) -> &ByteLog {
-        &self.received
-    }
-    fn log(&self) -> &[(Micros, String)] {
-        &self.log
     }
 }
 
@@ -285,13 +262,10 @@ pub struct Echo {
     /// A source shuts its sending side down once its bytes are sent.
     shutdown_after_reply: bool,
     served: u32,
-    sent: ByteLog,
-    received: ByteLog,
-    log: Vec<(Micros, String)>,
 }
 
 impl Echo {
-    pub fn new(config: &EchoServer, keep_bytes: bool) -> Echo {
+    pub fn new(config: &EchoServer) -> Echo {
         Echo {
             config: config.clone(),
             listener: None,
@@ -301,14 +275,7 @@ impl Echo {
             reply_offset: 0,
             shutdown_after_reply: false,
             served: 0,
-            sent: ByteLog::new(keep_bytes),
-            received: ByteLog::new(keep_bytes),
-            log: Vec::new(),
         }
-    }
-
-    fn say(&mut self, now: Micros, what: String) {
-        self.log.push((now, what));
     }
 
     fn transform(&self, data: &[u8]) -> Vec<u8> {
@@ -330,30 +297,27 @@ impl Echo {
 }
 
 impl Program for Echo {
-    fn resume(&mut self, os: &mut Stack) -> Status {
+    fn resume(&mut self, os: &Os) -> Status {
         let listener = match self.listener {
             Some(l) => l,
             None => {
-                let l = os.listen(self.config.port, self.config.backlog);
-                self.say(
-                    os.now,
-                    format!(
-                        "listen({}, backlog {})",
-                        self.config.port, self.config.backlog
-                    ),
-                );
+                let l = os.try_listen(self.config.port, self.config.backlog);
+                os.log(format!(
+                    "listen({}, backlog {})",
+                    self.config.port, self.config.backlog
+                ));
                 self.listener = Some(l);
                 l
             }
         };
         loop {
-            let now = os.now;
+            let now = os.now();
             match self.state {
-                EchoState::Accepting => match os.accept(listener) {
+                EchoState::Accepting => match os.try_accept(listener) {
                     None => return Status::Blocked,
                     Some(c) => {
                         self.conn = Some(c);
-                        self.say(now, "accept()".to_string());
+                        os.log("accept()".to_string());
                         if let ServerMode::Source(n) = self.config.mode {
                             self.reply = (0..n).map(generated_byte).collect();
                             self.reply_offset = 0;
@@ -372,14 +336,10 @@ impl Program for Echo {
                 }
                 EchoState::Receiving => {
                     let conn = self.conn.expect("accepted");
-                    match os.recv(conn, self.config.recv) {
+                    match os.try_recv(conn, self.config.recv) {
                         Recv::WouldBlock => return Status::Blocked,
                         Recv::Data(d) => {
-                            self.say(
-                                now,
-                                format!("recv({}) -> {} bytes", self.config.recv, d.len()),
-                            );
-                            self.received.add(&d);
+                            os.log(format!("recv({}) -> {} bytes", self.config.recv, d.len()));
                             if self.config.mode == ServerMode::Echo {
                                 self.reply = self.transform(&d);
                                 self.reply_offset = 0;
@@ -389,14 +349,14 @@ impl Program for Echo {
                             }
                         }
                         Recv::Eof | Recv::Reset => {
-                            let why = if matches!(os.recv(conn, 1), Recv::Reset) {
+                            let why = if matches!(os.try_recv(conn, 1), Recv::Reset) {
                                 "connection reset"
                             } else {
                                 "0 (end of stream)"
                             };
-                            self.say(now, format!("recv({}) -> {why}", self.config.recv));
+                            os.log(format!("recv({}) -> {why}", self.config.recv));
                             os.close(conn);
-                            self.say(now, "close()".to_string());
+                            os.log("close()".to_string());
                             self.served += 1;
                             self.conn = None;
                             if self.served >= self.config.connections {
@@ -410,38 +370,24 @@ impl Program for Echo {
                 EchoState::Replying => {
                     let conn = self.conn.expect("accepted");
                     while self.reply_offset < self.reply.len() {
-                        match os.send(conn, &self.reply[self.reply_offset..]) {
+                        match os.try_send(conn, &self.reply[self.reply_offset..]) {
                             Ok(0) => return Status::Blocked,
-                            Ok(n) => {
-                                self.sent
-                                    .add(&self.reply[self.reply_offset..self.reply_offset + n]);
-                                self.reply_offset += n;
-                            }
+                            Ok(n) => self.reply_offset += n,
                             Err(_) => {
                                 self.reply_offset = self.reply.len();
                             }
                         }
                     }
                     let len = self.reply.len();
-                    self.say(now, format!("send({len} bytes)"));
+                    os.log(format!("send({len} bytes)"));
                     self.reply = Vec::new();
                     if std::mem::take(&mut self.shutdown_after_reply) {
                         os.shutdown(conn);
-                        self.say(now, "shutdown(SHUT_WR)".to_string());
+                        os.log("shutdown(SHUT_WR)".to_string());
                     }
                     self.state = self.after_recv(now);
                 }
             }
         }
-    }
-
-    fn sent(&self) -> &ByteLog {
-        &self.sent
-    }
-    fn received(&self) -> &ByteLog {
-        &self.received
-    }
-    fn log(&self) -> &[(Micros, String)] {
-        &self.log
     }
 }

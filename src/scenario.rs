@@ -26,7 +26,7 @@ use toml::de::{DeString, DeTable, DeValue};
 
 use crate::model::{
     ClientProgram, Congestion, Dir, EchoServer, Fault, FaultAction, FlagBits, HostConfig,
-    LinkConfig, Micros, Profile, Role, Scenario, ServerMode, Step, Transform,
+    LinkConfig, Micros, Profile, Role, Scenario, ServerMode, Step, Transform, defaults,
 };
 
 // ---------------------------------------------------------------------------
@@ -47,18 +47,18 @@ const MAX_SEND_BYTES: u64 = 1 << 40;
 const MAX_ECHO_TIMES: u64 = 1_000_000;
 const MAX_BACKLOG: u64 = 4096;
 
-const DEFAULT_SEED: u64 = 1;
-const DEFAULT_MAX_SIM_TIME: Micros = 600_000_000;
-const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
-const DEFAULT_LATENCY: Micros = 100;
-const DEFAULT_REORDER_DELAY: Micros = 1_000;
-const DEFAULT_RATE_BPS: u64 = 100_000_000;
-const DEFAULT_BUFFER: u64 = 128 * KIB;
-const DEFAULT_DELAYED_ACK: Micros = 40_000;
-const DEFAULT_ECHO_RECV: u64 = 1024;
-const DEFAULT_BACKLOG: u64 = 5;
-const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
-const SERVER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+const DEFAULT_SEED: u64 = defaults::SEED;
+const DEFAULT_MAX_SIM_TIME: Micros = defaults::MAX_SIM_TIME;
+const DEFAULT_MAX_EVENTS: u64 = defaults::MAX_EVENTS;
+const DEFAULT_LATENCY: Micros = defaults::LATENCY;
+const DEFAULT_REORDER_DELAY: Micros = defaults::REORDER_DELAY;
+const DEFAULT_RATE_BPS: u64 = defaults::RATE_BPS;
+const DEFAULT_BUFFER: u64 = defaults::BUFFER as u64;
+const DEFAULT_DELAYED_ACK: Micros = defaults::DELAYED_ACK;
+const DEFAULT_ECHO_RECV: u64 = defaults::ECHO_RECV as u64;
+const DEFAULT_BACKLOG: u64 = defaults::BACKLOG as u64;
+const CLIENT_MAC: [u8; 6] = defaults::CLIENT_MAC;
+const SERVER_MAC: [u8; 6] = defaults::SERVER_MAC;
 
 const TOP_KEYS: &[&str] = &[
     "seed",

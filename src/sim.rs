@@ -52,21 +52,39 @@ pub struct Simulation {
 
 impl Simulation {
     pub fn new(scenario: Scenario, options: RunOptions) -> Simulation {
+        let server_at = (scenario.hosts[1].ip, scenario.server.port);
+        let client_program: Box<dyn Program> = Box::new(Client::new(&scenario.client, server_at));
+        let server_program: Box<dyn Program> = Box::new(Echo::new(&scenario.server));
+        Simulation::with_programs(scenario, [client_program, server_program], options)
+    }
+
+    /// A simulation whose hosts run the given programs (index with `Role::index()`)
+    /// instead of the scenario's declarative ones.
+    pub fn with_programs(
+        scenario: Scenario,
+        programs: [Box<dyn Program>; 2],
+        options: RunOptions,
+    ) -> Simulation {
         let seed = scenario.seed;
         let [client_cfg, server_cfg] = scenario.hosts.clone();
-        let server_at = (server_cfg.ip, scenario.server.port);
         let keep = options.keep_received;
-        let client_program: Box<dyn Program> =
-            Box::new(Client::new(&scenario.client, server_at, keep));
-        let server_program: Box<dyn Program> = Box::new(Echo::new(&scenario.server, keep));
+        let [client_program, server_program] = programs;
         let client = Host::new(
             Role::Client,
             client_cfg.clone(),
             &server_cfg,
             seed,
             client_program,
+            keep,
         );
-        let server = Host::new(Role::Server, server_cfg, &client_cfg, seed, server_program);
+        let server = Host::new(
+            Role::Server,
+            server_cfg,
+            &client_cfg,
+            seed,
+            server_program,
+            keep,
+        );
         let link = Link::new(
             seed,
             scenario.link.clone(),
@@ -165,14 +183,15 @@ impl Simulation {
             .iter()
             .map(|h| ProgramSummary {
                 role: h.role,
-                sent: h.program.sent().count,
-                received: h.program.received().count,
-                sent_digest: h.program.sent().digest,
-                received_digest: h.program.received().digest,
-                received_data: h.program.received().kept.clone(),
+                sent: h.os.record().sent.count,
+                received: h.os.record().received.count,
+                sent_digest: h.os.record().sent.digest,
+                received_digest: h.os.record().received.digest,
+                received_data: h.os.record().received.kept.clone(),
                 log: h
-                    .program
-                    .log()
+                    .os
+                    .record()
+                    .log
                     .iter()
                     .map(|(t, call)| AppEvent {
                         time_us: *t,

@@ -28,7 +28,7 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use crate::ack_policy::{AckDecision, AckPolicy};
 use crate::device::QueueDevice;
 use crate::frame::{self, Endpoints, Segment};
-use crate::model::{Congestion, HostConfig, Micros, Profile};
+use crate::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::seq;
 use crate::tlp::TailLossProbe;
 use crate::trace::flags;
@@ -127,6 +127,8 @@ struct Conn {
     tlp: TailLossProbe,
     /// Our FIN has left.
     fin_sent: bool,
+    /// TCP_NODELAY is set.
+    nodelay: bool,
 }
 
 struct Listener {
@@ -150,6 +152,9 @@ pub struct Outgoing {
 /// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
 pub struct Stack {
     pub config: HostConfig,
+    /// Which end of the link this host is, and the other end's address.
+    pub role: Role,
+    pub peer_ip: Ipv4Addr,
     pub iface: Interface,
     pub device: QueueDevice,
     pub sockets: SocketSet<'static>,
@@ -167,6 +172,8 @@ pub struct Stack {
 
 impl Stack {
     pub fn new(
+        role: Role,
+        peer_ip: Ipv4Addr,
         config: HostConfig,
         iface: Interface,
         tsval_offset: u32,
@@ -174,6 +181,8 @@ impl Stack {
     ) -> Stack {
         Stack {
             config,
+            role,
+            peer_ip,
             iface,
             device: QueueDevice::default(),
             sockets: SocketSet::new(Vec::new()),
@@ -253,6 +262,7 @@ impl Stack {
             peer_mss: MSS_NO_OPTIONS,
             tlp: TailLossProbe::default(),
             fin_sent: false,
+            nodelay: false,
         });
         if let Some(ends) = ends {
             self.by_ends.insert(ends, id);
@@ -432,6 +442,21 @@ impl Stack {
         self.egress();
     }
 
+    /// TCP_NODELAY: with `true`, small segments are never held back (no Nagle).
+    pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) {
+        let c = &mut self.conns[conn];
+        c.nodelay = nodelay;
+        if let Some(h) = c.handle {
+            let linux = self.config.profile == Profile::Linux;
+            // Under the linux profile smoltcp's own Nagle is always off (ours decides).
+            self.sockets
+                .get_mut::<tcp::Socket>(h)
+                .set_nagle_enabled(!nodelay && !linux);
+        }
+        self.push(conn);
+        self.egress();
+    }
+
     /// Bytes of a connection still to be read by the application.
     pub fn unread(&self, conn: ConnId) -> usize {
         match self.conns[conn].handle {
@@ -459,7 +484,7 @@ impl Stack {
             if n == 0 {
                 break;
             }
-            if linux && !c.close_pending {
+            if linux && !c.close_pending && !c.nodelay {
                 // Minshall's Nagle: a partial segment waits only while an earlier
                 // small segment is unacknowledged.
                 let acked = c.pushed - socket.send_queue() as u64;
