@@ -76,6 +76,7 @@ impl AckPolicy {
         self.rcv_mss = mss;
     }
 
+    #[cfg(test)]
     pub fn in_pingpong(&self) -> bool {
         self.pingpong
     }

@@ -26,15 +26,21 @@ const COLUMNS: [&str; 8] = [
 /// One row of a reference capture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefRow {
+    /// Row number in the reference capture.
     pub no: usize,
+    /// Who sent the segment.
     pub dir: Dir,
+    /// TCP flag bits.
     pub flags: u8,
     /// Relative to the sender's ISN.
     pub seq: u32,
     /// Relative to the receiver's ISN; 0 without ACK.
     pub ack: u32,
+    /// TCP payload bytes.
     pub len: u32,
+    /// Whole Ethernet frame in bytes.
     pub frame_len: u32,
+    /// What the reference says the segment is.
     pub note: String,
 }
 
@@ -240,7 +246,9 @@ struct Pair<'a> {
 /// The result of [`compare`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparison {
+    /// Rows in the reference.
     pub reference_rows: usize,
+    /// Rows in the simulated trace.
     pub simulated_rows: usize,
     /// Length of the longest common subsequence of the two key sequences.
     pub matched: usize,

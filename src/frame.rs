@@ -19,9 +19,13 @@ pub const MIN_TCP_FRAME: usize = 54;
 /// The four numbers that name a TCP connection, from one side's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Endpoints {
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Source port.
     pub src_port: u16,
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// Destination port.
     pub dst_port: u16,
 }
 
@@ -40,18 +44,26 @@ impl Endpoints {
 /// The header fields of one TCP segment, as the trace and the socket layer need them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    /// Who talks to whom.
     pub ends: Endpoints,
+    /// Raw sequence number.
     pub seq: u32,
+    /// Raw acknowledgment number (meaningful only with ACK set).
     pub ack: u32,
+    /// Flag bits (see [`crate::trace::flags`]).
     pub flags: u8,
+    /// The window field as sent (unscaled).
     pub win: u16,
+    /// TCP payload bytes.
     pub payload_len: u32,
+    /// Whole Ethernet frame in bytes.
     pub frame_len: u32,
     /// MSS option, when present (SYN segments).
     pub mss: Option<u16>,
 }
 
 impl Segment {
+    /// Whether every flag in `bits` is set.
     pub fn has(&self, bits: u8) -> bool {
         self.flags & bits == bits
     }

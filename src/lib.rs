@@ -1,49 +1,61 @@
+#![warn(missing_docs)]
 //! tcpsim: a deterministic, userspace TCP simulator.
 //!
-//! Two endpoints run real TCP stacks (smoltcp interfaces, with a socket layer
-//! that behaves like Linux where the reference experiments need it) joined by a
-//! virtual link. Time is virtual and every random draw comes from a seeded
-//! ChaCha stream, so the same scenario and seed give byte-identical traces.
+//! Two hosts run real TCP stacks (smoltcp interfaces, under a socket layer that
+//! behaves like Linux where it matters) joined by a virtual link. Time is
+//! virtual and every random draw comes from a seeded ChaCha stream, so the same
+//! program and seed give the same trace, byte for byte, every time.
+//!
+//! Hello, world: an upper-casing echo server and a client, in about ten lines.
 //!
 //! ```
-//! let scenario = tcpsim::scenario::parse(
-//!     r#"
-//!     [client]
-//!     ip = "10.0.0.1"
-//!     steps = ["connect", { send = "hi" }, { recv = 16 }, "close"]
-//!     [server]
-//!     ip = "10.0.0.2"
-//!     port = 7
-//!     [server.echo]
-//!     transform = "upper"
-//!     "#,
-//!     "hello.toml",
-//! )
-//! .unwrap();
-//! let trace = tcpsim::run(scenario);
-//! assert_eq!(trace.programs[0].received, 2);
-//! print!("{}", tcpsim::render::table(&trace));
+//! let trace = tcpsim::SimBuilder::new()
+//!     .server(|os| async move {
+//!         let conn = os.listen(7, 5).accept().await;
+//!         let hello = conn.recv(64).await.unwrap();
+//!         conn.send_all(&hello.to_ascii_uppercase()).await.unwrap();
+//!         conn.close();
+//!     })
+//!     .client(|os| async move {
+//!         let conn = os.connect((os.server_ip(), 7)).await.unwrap();
+//!         conn.send_all(b"hello, world").await.unwrap();
+//!         assert_eq!(conn.recv(64).await.unwrap(), b"HELLO, WORLD");
+//!         conn.close();
+//!     })
+//!     .run();
+//! print!("{}", tcpsim::render::table(&trace)); // every segment, Wireshark-style
 //! ```
+//!
+//! The pieces:
+//! - [`SimBuilder`] builds a simulation: seed, link per direction
+//!   ([`model::LinkConfig`]), hosts ([`model::HostConfig`]), scripted faults,
+//!   and programs, either `async` blocks over an [`Os`] (as above) or the
+//!   declarative programs of scenario files ([`scenario::load`]).
+//! - A run returns a [`trace::Trace`]: the frames one host's capture saw, what
+//!   each program sent and received, how each connection ended. The
+//!   [`render`] module turns it into a table, tsv or json.
+//! - [`run`] and [`run_with`] run a [`model::Scenario`] directly; that is
+//!   what the `tcpsim` command does.
 
-pub mod ack_policy;
+pub(crate) mod ack_policy;
 pub mod builder;
-pub mod device;
-pub mod fault;
+pub(crate) mod device;
+pub(crate) mod fault;
 pub mod fidelity;
 pub mod frame;
-pub mod host;
-pub mod link;
+pub(crate) mod host;
+pub(crate) mod link;
 pub mod model;
 pub mod os;
 pub mod program;
-pub mod record;
+pub(crate) mod record;
 pub mod render;
-pub mod rng;
+pub(crate) mod rng;
 pub mod scenario;
 pub mod seq;
 pub mod sim;
 pub mod socket;
-pub mod tlp;
+pub(crate) mod tlp;
 pub mod trace;
 
 pub use builder::SimBuilder;

@@ -12,43 +12,57 @@ pub type Micros = u64;
 pub mod defaults {
     use super::Micros;
 
+    /// Seed when none is given.
     pub const SEED: u64 = 1;
     /// Ten minutes of virtual time.
     pub const MAX_SIM_TIME: Micros = 600_000_000;
+    /// Event limit (a runaway guard).
     pub const MAX_EVENTS: u64 = 10_000_000;
+    /// One-way latency: 100 µs, a LAN.
     pub const LATENCY: Micros = 100;
+    /// How long a reordered frame is held back.
     pub const REORDER_DELAY: Micros = 1_000;
+    /// Line rate: 100 Mbit/s.
     pub const RATE_BPS: u64 = 100_000_000;
     /// Linux's default tcp_rmem/tcp_wmem middle value.
     pub const BUFFER: usize = 128 * 1024;
     /// Linux's TCP_ATO_MIN.
     pub const DELAYED_ACK: Micros = 40_000;
+    /// Bytes per recv() of the server programs.
     pub const ECHO_RECV: usize = 1024;
+    /// listen() backlog.
     pub const BACKLOG: u32 = 5;
+    /// The client's Ethernet address (locally administered).
     pub const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+    /// The server's Ethernet address (locally administered).
     pub const SERVER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 }
 
 /// Which end of the link a host sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
+    /// The host that connects.
     Client,
+    /// The host that listens.
     Server,
 }
 
 impl Role {
+    /// 0 for the client, 1 for the server: index into per-host arrays.
     pub fn index(self) -> usize {
         match self {
             Role::Client => 0,
             Role::Server => 1,
         }
     }
+    /// `client` or `server`.
     pub fn name(self) -> &'static str {
         match self {
             Role::Client => "client",
             Role::Server => "server",
         }
     }
+    /// The other host.
     pub fn peer(self) -> Role {
         match self {
             Role::Client => Role::Server,
@@ -67,24 +81,28 @@ pub enum Dir {
 }
 
 impl Dir {
+    /// The direction in which `sender` transmits.
     pub fn from_sender(sender: Role) -> Dir {
         match sender {
             Role::Client => Dir::ClientToServer,
             Role::Server => Dir::ServerToClient,
         }
     }
+    /// 0 for client-to-server, 1 for server-to-client: index into per-direction arrays.
     pub fn index(self) -> usize {
         match self {
             Dir::ClientToServer => 0,
             Dir::ServerToClient => 1,
         }
     }
+    /// Who transmits in this direction.
     pub fn sender(self) -> Role {
         match self {
             Dir::ClientToServer => Role::Client,
             Dir::ServerToClient => Role::Server,
         }
     }
+    /// `c2s` or `s2c`, as in scenario files.
     pub fn name(self) -> &'static str {
         match self {
             Dir::ClientToServer => "c2s",
@@ -136,6 +154,7 @@ pub type FlagBits = u8;
 /// A scripted fault: acts on exactly the segment it names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
+    /// The direction the segment travels.
     pub dir: Dir,
     /// Exact flag set the segment must carry (`None`: any).
     pub flags: Option<FlagBits>,
@@ -145,10 +164,12 @@ pub struct Fault {
     pub len: Option<u32>,
     /// Act on the n-th segment that matches (1-based).
     pub nth: u32,
+    /// What to do with it.
     pub action: FaultAction,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a scripted fault does to the segment it names.
 pub enum FaultAction {
     /// Lose the segment on the wire.
     Drop,
@@ -175,6 +196,7 @@ pub enum Congestion {
     /// For short exchanges this behaves like Linux's initial window of ten
     /// segments (RFC 6928), which smoltcp's reno and cubic do not have.
     None,
+    /// TCP Reno (RFC 5681).
     Reno,
     /// Linux's default since 2.6.19 (RFC 9438).
     Cubic,
@@ -183,8 +205,11 @@ pub enum Congestion {
 /// One endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostConfig {
+    /// IPv4 address (a /24 network).
     pub ip: Ipv4Addr,
+    /// Ethernet address.
     pub mac: [u8; 6],
+    /// ACK and Nagle policy.
     pub profile: Profile,
     /// Receive buffer in bytes (the advertised window comes from its free space).
     pub rx_buffer: usize,
@@ -197,6 +222,7 @@ pub struct HostConfig {
     pub delayed_ack: Micros,
     /// Let ARP run on the wire (false: neighbours are primed, no ARP frames).
     pub arp: bool,
+    /// Congestion control for every socket of this host.
     pub congestion: Congestion,
 }
 
@@ -224,8 +250,11 @@ impl HostConfig {
 /// How an echo server turns what it read into what it sends back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transform {
+    /// Send back what was read.
     None,
+    /// ASCII upper case, as Python's `data.upper()`.
     Upper,
+    /// ASCII lower case.
     Lower,
 }
 
@@ -245,13 +274,17 @@ pub enum ServerMode {
 /// The declarative server program (an echo server, a sink or a source).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EchoServer {
+    /// Echo, sink or source.
     pub mode: ServerMode,
+    /// Listening port.
     pub port: u16,
+    /// listen() backlog: connections that may wait for accept().
     pub backlog: u32,
     /// Bytes asked for in each recv().
     pub recv: usize,
     /// Sleep before each recv().
     pub sleep: Micros,
+    /// How an echo reply is made from what was read.
     pub transform: Transform,
     /// The reply is the transformed data repeated this many times.
     pub times: u32,
@@ -288,20 +321,27 @@ pub enum Step {
     Recv(usize),
     /// recv(n) until end of stream.
     RecvAll(usize),
+    /// Sleep this long (virtual time).
     Sleep(Micros),
     /// shutdown(SHUT_WR): send FIN, keep reading.
     Shutdown,
+    /// close().
     Close,
+    /// Run `steps` `times` times.
     Repeat {
+        /// How many times.
         times: u32,
+        /// The steps to repeat.
         steps: Vec<Step>,
     },
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// The declarative client: connects to the server and runs its steps.
 pub struct ClientProgram {
     /// Local (ephemeral) port; `None`: drawn from the seed.
     pub port: Option<u16>,
+    /// The steps, in order.
     pub steps: Vec<Step>,
 }
 
@@ -310,6 +350,7 @@ pub struct ClientProgram {
 pub struct Scenario {
     /// Name shown in summaries (the file stem).
     pub name: String,
+    /// Every random draw derives from this seed.
     pub seed: u64,
     /// Whose capture the trace shows.
     pub capture: Role,
@@ -319,10 +360,13 @@ pub struct Scenario {
     pub max_events: u64,
     /// Index with `Dir::index()`.
     pub link: [LinkConfig; 2],
+    /// Scripted faults, checked in order.
     pub faults: Vec<Fault>,
     /// Index with `Role::index()`.
     pub hosts: [HostConfig; 2],
+    /// The client's program.
     pub client: ClientProgram,
+    /// The server's program.
     pub server: EchoServer,
 }
 

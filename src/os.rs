@@ -123,6 +123,7 @@ impl Os {
         self.stack.borrow_mut().connect(remote, local_port)
     }
 
+    /// Where a connect() started with [`Os::try_connect`] stands.
     pub fn connect_state(&self, conn: ConnId) -> ConnectState {
         self.stack.borrow().connect_state(conn)
     }
@@ -132,6 +133,7 @@ impl Os {
         self.stack.borrow_mut().listen(port, backlog)
     }
 
+    /// accept() without waiting.
     pub fn try_accept(&self, listener: ListenerId) -> Option<ConnId> {
         self.stack.borrow_mut().accept(listener)
     }

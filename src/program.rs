@@ -18,6 +18,7 @@ pub enum Status {
     Sleeping(Micros),
     /// Waiting on a socket, or until this time at the latest (a timeout).
     Waiting(Micros),
+    /// Finished.
     Done,
 }
 
@@ -25,8 +26,11 @@ pub enum Status {
 /// (FNV-1a, 64 bit) and, when asked for, the bytes themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ByteLog {
+    /// Bytes in the stream.
     pub count: u64,
+    /// FNV-1a 64 digest of the stream, in order.
     pub digest: u64,
+    /// The bytes, when kept.
     pub kept: Option<Vec<u8>>,
 }
 
@@ -43,6 +47,7 @@ impl ByteLog {
         }
     }
 
+    /// Account for more bytes of the stream.
     pub fn add(&mut self, data: &[u8]) {
         self.count += data.len() as u64;
         for &b in data {
@@ -65,6 +70,7 @@ impl ByteLog {
 /// wait, and says for what. Bytes sent and received and the call log are kept
 /// by its [`Os`].
 pub trait Program {
+    /// Run until the program must wait; say for what.
     fn resume(&mut self, os: &Os) -> Status;
 }
 
@@ -110,6 +116,7 @@ pub struct Client {
 }
 
 impl Client {
+    /// The client of a scenario, connecting to `server`.
     pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16)) -> Client {
         let mut steps = Vec::new();
         flatten(&program.steps, &mut steps);
@@ -265,6 +272,7 @@ pub struct Echo {
 }
 
 impl Echo {
+    /// The server program of a scenario.
     pub fn new(config: &EchoServer) -> Echo {
         Echo {
             config: config.clone(),

@@ -25,6 +25,7 @@ pub enum Recording {
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
+    /// What the trace keeps of each frame.
     pub recording: Recording,
     /// Keep every byte each program received (else only counts and digests).
     pub keep_received: bool,
@@ -51,6 +52,7 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// A simulation running the scenario's own declarative programs.
     pub fn new(scenario: Scenario, options: RunOptions) -> Simulation {
         let server_at = (scenario.hosts[1].ip, scenario.server.port);
         let client_program: Box<dyn Program> = Box::new(Client::new(&scenario.client, server_at));

@@ -57,14 +57,18 @@ pub type ListenerId = usize;
 /// Where a connect() stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectState {
+    /// The handshake is under way.
     Pending,
+    /// The handshake completed.
     Established,
+    /// Refused, reset or timed out.
     Failed,
 }
 
 /// What recv() gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recv {
+    /// Bytes read (at most the size asked for).
     Data(Vec<u8>),
     /// End of stream: the peer sent FIN and everything was read.
     Eof,
@@ -77,9 +81,13 @@ pub enum Recv {
 /// Why a connection no longer exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gone {
+    /// close() found this many unread bytes and reset.
     AbortedUnread(usize),
+    /// Data arrived after close(), so the connection was reset.
     ResetAfterClose,
+    /// The peer reset the connection.
     ResetByPeer,
+    /// The connection closed normally.
     Closed,
 }
 
@@ -145,19 +153,24 @@ struct Listener {
 /// A frame leaving the host, with the simulator's note for it.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
+    /// The Ethernet frame.
     pub frame: Vec<u8>,
+    /// Why it was sent, or empty.
     pub note: String,
 }
 
 /// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
 pub struct Stack {
+    /// The host's configuration.
     pub config: HostConfig,
     /// Which end of the link this host is, and the other end's address.
     pub role: Role,
+    /// The other host's address.
     pub peer_ip: Ipv4Addr,
-    pub iface: Interface,
-    pub device: QueueDevice,
-    pub sockets: SocketSet<'static>,
+    pub(crate) iface: Interface,
+    pub(crate) device: QueueDevice,
+    pub(crate) sockets: SocketSet<'static>,
+    /// The virtual clock as of the host's current step.
     pub now: Micros,
     tsval_offset: u32,
     conns: Vec<Conn>,
@@ -171,6 +184,7 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// A stack over an interface already configured with its address.
     pub fn new(
         role: Role,
         peer_ip: Ipv4Addr,
@@ -336,6 +350,7 @@ impl Stack {
         id
     }
 
+    /// Where a connection's handshake stands.
     pub fn connect_state(&self, conn: ConnId) -> ConnectState {
         let c = &self.conns[conn];
         match c.handle {

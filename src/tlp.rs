@@ -33,10 +33,6 @@ pub struct TailLossProbe {
 }
 
 impl TailLossProbe {
-    pub fn srtt(&self) -> Option<Micros> {
-        self.srtt
-    }
-
     fn pto(&self) -> Micros {
         let outstanding = match (self.snd_una, self.snd_nxt) {
             (Some(una), Some(nxt)) => seq::distance(una, nxt).max(0) as u64,

@@ -7,12 +7,16 @@ use crate::model::{Micros, Role};
 /// What the link did with a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fate {
+    /// Reached the receiver.
     Delivered,
+    /// Lost on the link.
     Dropped,
+    /// Delivered twice.
     Duplicated,
 }
 
 impl Fate {
+    /// `delivered`, `dropped` or `duplicated`, as in the tsv.
     pub fn name(self) -> &'static str {
         match self {
             Fate::Delivered => "delivered",
@@ -24,13 +28,21 @@ impl Fate {
 
 /// TCP flag bits as on the wire.
 pub mod flags {
+    /// No more data from the sender.
     pub const FIN: u8 = 0x01;
+    /// Synchronize sequence numbers.
     pub const SYN: u8 = 0x02;
+    /// Reset the connection.
     pub const RST: u8 = 0x04;
+    /// Push.
     pub const PSH: u8 = 0x08;
+    /// The acknowledgment field is significant.
     pub const ACK: u8 = 0x10;
+    /// The urgent pointer is significant.
     pub const URG: u8 = 0x20;
+    /// ECN echo.
     pub const ECE: u8 = 0x40;
+    /// Congestion window reduced.
     pub const CWR: u8 = 0x80;
 
     /// Wireshark's order of flag names.
@@ -75,9 +87,13 @@ pub struct Record {
     pub time_us: Micros,
     /// Which host sent the frame.
     pub sender: Role,
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Source port.
     pub src_port: u16,
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// Destination port.
     pub dst_port: u16,
     /// Flag bits (see [`flags`]).
     pub flags: u8,
@@ -85,7 +101,9 @@ pub struct Record {
     pub seq: u32,
     /// Acknowledgment number relative to the receiver's ISN; 0 without ACK.
     pub ack: u32,
+    /// The sequence number on the wire.
     pub raw_seq: u32,
+    /// The acknowledgment number on the wire (0 without ACK).
     pub raw_ack: u32,
     /// The window field as sent (unscaled).
     pub win: u16,
@@ -93,6 +111,7 @@ pub struct Record {
     pub len: u32,
     /// Whole Ethernet frame in bytes (Wireshark's Length).
     pub frame_len: u32,
+    /// What the link did with the frame.
     pub fate: Fate,
     /// The simulator's reason for this frame (or for its fate), or empty.
     pub note: String,
@@ -107,10 +126,13 @@ pub struct Record {
 /// A connection's summary for the run's closing lines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnSummary {
+    /// The client's (ephemeral) port.
     pub client_port: u16,
+    /// The server's port.
     pub server_port: u16,
     /// Raw initial sequence numbers (X and Y in the write-up's notation).
     pub client_isn: Option<u32>,
+    /// The server's raw ISN (Y).
     pub server_isn: Option<u32>,
     /// How the connection ended, in words ("FIN both ways", "RST from client", ...).
     pub ended: String,
@@ -119,7 +141,9 @@ pub struct ConnSummary {
 /// A socket call a program made, for logs and diagram marks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppEvent {
+    /// When the call returned (virtual time).
     pub time_us: Micros,
+    /// Which host's program made it.
     pub role: Role,
     /// The call and its result, e.g. `recv(1024) -> 13 bytes`.
     pub call: String,
@@ -128,6 +152,7 @@ pub struct AppEvent {
 /// What one program did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgramSummary {
+    /// Which host ran the program.
     pub role: Role,
     /// Bytes handed to send().
     pub sent: u64,
@@ -136,6 +161,7 @@ pub struct ProgramSummary {
     /// Order-sensitive digests (FNV-1a 64) of the two streams, to compare what one
     /// side sent with what the other received without keeping the bytes.
     pub sent_digest: u64,
+    /// Digest of the received stream.
     pub received_digest: u64,
     /// The received bytes themselves, when the run kept them.
     pub received_data: Option<Vec<u8>>,
@@ -147,6 +173,7 @@ pub struct ProgramSummary {
 /// kept even when recording is off, for sweeps and summaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counters {
+    /// Frames put on the link.
     pub frames: u64,
     /// Frames carrying payload.
     pub data_segments: u64,
@@ -154,8 +181,11 @@ pub struct Counters {
     pub retransmissions: u64,
     /// Pure ACKs repeating the previous ACK number and window of their sender.
     pub dup_acks: u64,
+    /// Segments with RST set.
     pub rsts: u64,
+    /// Frames the link lost (random loss, scripted drops, full queue).
     pub dropped: u64,
+    /// Frames the link delivered twice.
     pub duplicated: u64,
     /// Payload bytes put on the wire (retransmissions included).
     pub payload_bytes: u64,
@@ -175,16 +205,24 @@ pub enum Ending {
 /// A finished run: the trace plus what the summary needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
+    /// The scenario's name.
     pub scenario: String,
+    /// The seed the run used: replay with it.
     pub seed: u64,
+    /// Whose capture `records` is.
     pub capture: Role,
     /// IPv4 address of each host, indexed by `Role::index()`.
     pub host_ips: [Ipv4Addr; 2],
+    /// The frames, in the capture host's clock order.
     pub records: Vec<Record>,
+    /// Every connection, by client port.
     pub connections: Vec<ConnSummary>,
+    /// The client's program, then the server's.
     pub programs: Vec<ProgramSummary>,
+    /// How the run stopped.
     pub ending: Ending,
     /// Virtual time when the run stopped.
     pub end_time_us: Micros,
+    /// Counts over every frame of the run.
     pub counters: Counters,
 }
