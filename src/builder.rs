@@ -35,7 +35,7 @@ use crate::model::{
     ClientProgram, Dir, EchoServer, Fault, HostConfig, LinkConfig, Micros, Role, Scenario, Step,
 };
 use crate::os::{Os, Task};
-use crate::program::{Client, Echo, Program};
+use crate::program::{Echo, Program};
 use crate::sim::{Recording, RunOptions, Simulation};
 use crate::trace::Trace;
 
@@ -145,7 +145,11 @@ impl SimBuilder {
 
     /// The client runs these declarative steps (as in a scenario file).
     pub fn client_steps(mut self, steps: Vec<Step>) -> Self {
-        self.scenario.client = ClientProgram { port: None, steps };
+        self.scenario.client = ClientProgram {
+            port: None,
+            connections: 1,
+            steps,
+        };
         self.programs[0] = None;
         self
     }
@@ -189,7 +193,7 @@ impl SimBuilder {
         let [client, server] = self.programs;
         let client: Box<dyn Program> = match client {
             Some(spawn) => Box::new(Pending::new(spawn)),
-            None => Box::new(Client::new(&scenario.client, server_at)),
+            None => crate::sim::client_program(&scenario.client, server_at),
         };
         let server: Box<dyn Program> = match server {
             Some(spawn) => Box::new(Pending::new(spawn)),

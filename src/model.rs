@@ -339,8 +339,11 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq)]
 /// The declarative client: connects to the server and runs its steps.
 pub struct ClientProgram {
-    /// Local (ephemeral) port; `None`: drawn from the seed.
+    /// Local (ephemeral) port; `None`: drawn from the seed. With several
+    /// connections, copy i uses `port + i`.
     pub port: Option<u16>,
+    /// How many copies of the steps run at once, each with its own connection.
+    pub connections: u32,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -389,6 +392,7 @@ impl Scenario {
             ],
             client: ClientProgram {
                 port: None,
+                connections: 1,
                 steps: Vec::new(),
             },
             server: EchoServer::echo(7),

@@ -250,25 +250,59 @@ impl Program for Client {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EchoState {
-    Accepting,
+enum SessionState {
     Sleeping(Micros),
     Receiving,
     Replying,
+    Finished,
 }
 
-/// The echo server of the scenario format: accept, then loop (sleep, recv n,
-/// reply transformed and repeated) until end of stream, then close.
+/// What a session is sending back.
+enum Reply {
+    Bytes(Vec<u8>),
+    /// `send_bytes`-style generated payload of this length.
+    Generated(u64),
+}
+
+impl Reply {
+    fn len(&self) -> u64 {
+        match self {
+            Reply::Bytes(b) => b.len() as u64,
+            Reply::Generated(n) => *n,
+        }
+    }
+
+    fn chunk(&self, offset: u64) -> &[u8] {
+        match self {
+            Reply::Bytes(b) => &b[offset as usize..],
+            Reply::Generated(n) => {
+                let len = (n - offset).min(PATTERN_CHUNK as u64) as usize;
+                let start = (offset % 26) as usize;
+                &PATTERN[start..start + len]
+            }
+        }
+    }
+}
+
+/// One accepted connection of the server program.
+struct Session {
+    conn: ConnId,
+    state: SessionState,
+    reply: Reply,
+    reply_offset: u64,
+    /// A source shuts its sending side down once its bytes are sent.
+    shutdown_after_reply: bool,
+}
+
+/// The server program of the scenario format. It accepts up to `connections`
+/// connections and serves them concurrently; each one loops (sleep, recv n,
+/// reply) until end of stream, then closes. An echo replies with the data
+/// transformed and repeated, a sink discards it, a source first sends its bytes.
 pub struct Echo {
     config: EchoServer,
     listener: Option<ListenerId>,
-    conn: Option<ConnId>,
-    state: EchoState,
-    reply: Vec<u8>,
-    reply_offset: usize,
-    /// A source shuts its sending side down once its bytes are sent.
-    shutdown_after_reply: bool,
-    served: u32,
+    sessions: Vec<Session>,
+    accepted: u32,
 }
 
 impl Echo {
@@ -277,29 +311,100 @@ impl Echo {
         Echo {
             config: config.clone(),
             listener: None,
-            conn: None,
-            state: EchoState::Accepting,
-            reply: Vec::new(),
-            reply_offset: 0,
-            shutdown_after_reply: false,
-            served: 0,
+            sessions: Vec::new(),
+            accepted: 0,
         }
     }
 
-    fn transform(&self, data: &[u8]) -> Vec<u8> {
-        let one: Vec<u8> = match self.config.transform {
+    fn transform(config: &EchoServer, data: &[u8]) -> Vec<u8> {
+        let one: Vec<u8> = match config.transform {
             Transform::None => data.to_vec(),
             Transform::Upper => data.to_ascii_uppercase(),
             Transform::Lower => data.to_ascii_lowercase(),
         };
-        one.repeat(self.config.times as usize)
+        one.repeat(config.times as usize)
     }
 
-    fn after_recv(&mut self, now: Micros) -> EchoState {
-        if self.config.sleep > 0 {
-            EchoState::Sleeping(now + self.config.sleep)
+    fn after_recv(config: &EchoServer, now: Micros) -> SessionState {
+        if config.sleep > 0 {
+            SessionState::Sleeping(now + config.sleep)
         } else {
-            EchoState::Receiving
+            SessionState::Receiving
+        }
+    }
+
+    fn open(&self, conn: ConnId, now: Micros) -> Session {
+        let (state, reply, shutdown_after_reply) = match self.config.mode {
+            ServerMode::Source(n) => (SessionState::Replying, Reply::Generated(n), true),
+            _ => (
+                Echo::after_recv(&self.config, now),
+                Reply::Bytes(Vec::new()),
+                false,
+            ),
+        };
+        Session {
+            conn,
+            state,
+            reply,
+            reply_offset: 0,
+            shutdown_after_reply,
+        }
+    }
+
+    /// Run one session until it must wait; returns what it waits for.
+    fn step(config: &EchoServer, session: &mut Session, os: &Os) -> Status {
+        loop {
+            let now = os.now();
+            let conn = session.conn;
+            match session.state {
+                SessionState::Finished => return Status::Done,
+                SessionState::Sleeping(t) => {
+                    if now < t {
+                        return Status::Sleeping(t);
+                    }
+                    session.state = SessionState::Receiving;
+                }
+                SessionState::Receiving => match os.try_recv(conn, config.recv) {
+                    Recv::WouldBlock => return Status::Blocked,
+                    Recv::Data(d) => {
+                        os.log(format!("recv({}) -> {} bytes", config.recv, d.len()));
+                        if config.mode == ServerMode::Echo {
+                            session.reply = Reply::Bytes(Echo::transform(config, &d));
+                            session.reply_offset = 0;
+                            session.state = SessionState::Replying;
+                        } else {
+                            session.state = Echo::after_recv(config, now);
+                        }
+                    }
+                    Recv::Eof | Recv::Reset => {
+                        let why = if matches!(os.try_recv(conn, 1), Recv::Reset) {
+                            "connection reset"
+                        } else {
+                            "0 (end of stream)"
+                        };
+                        os.log(format!("recv({}) -> {why}", config.recv));
+                        os.close(conn);
+                        os.log("close()".to_string());
+                        session.state = SessionState::Finished;
+                    }
+                },
+                SessionState::Replying => {
+                    while session.reply_offset < session.reply.len() {
+                        match os.try_send(conn, session.reply.chunk(session.reply_offset)) {
+                            Ok(0) => return Status::Blocked,
+                            Ok(n) => session.reply_offset += n as u64,
+                            Err(_) => session.reply_offset = session.reply.len(),
+                        }
+                    }
+                    os.log(format!("send({} bytes)", session.reply.len()));
+                    session.reply = Reply::Bytes(Vec::new());
+                    if std::mem::take(&mut session.shutdown_after_reply) {
+                        os.shutdown(conn);
+                        os.log("shutdown(SHUT_WR)".to_string());
+                    }
+                    session.state = Echo::after_recv(config, now);
+                }
+            }
         }
     }
 }
@@ -318,84 +423,98 @@ impl Program for Echo {
                 l
             }
         };
-        loop {
-            let now = os.now();
-            match self.state {
-                EchoState::Accepting => match os.try_accept(listener) {
-                    None => return Status::Blocked,
-                    Some(c) => {
-                        self.conn = Some(c);
-                        os.log("accept()".to_string());
-                        if let ServerMode::Source(n) = self.config.mode {
-                            self.reply = (0..n).map(generated_byte).collect();
-                            self.reply_offset = 0;
-                            self.shutdown_after_reply = true;
-                            self.state = EchoState::Replying;
-                        } else {
-                            self.state = self.after_recv(now);
-                        }
-                    }
-                },
-                EchoState::Sleeping(t) => {
-                    if now < t {
-                        return Status::Sleeping(t);
-                    }
-                    self.state = EchoState::Receiving;
+        let mut statuses = Vec::with_capacity(self.sessions.len() + 1);
+        {
+            while self.accepted < self.config.connections {
+                let Some(conn) = os.try_accept(listener) else {
+                    break;
+                };
+                os.log("accept()".to_string());
+                self.accepted += 1;
+                let session = self.open(conn, os.now());
+                self.sessions.push(session);
+            }
+            statuses.clear();
+            for session in &mut self.sessions {
+                statuses.push(Echo::step(&self.config, session, os));
+            }
+            self.sessions.retain(|s| s.state != SessionState::Finished);
+            if self.accepted >= self.config.connections {
+                if self.sessions.is_empty() {
+                    os.unlisten(listener);
+                    return Status::Done;
                 }
-                EchoState::Receiving => {
-                    let conn = self.conn.expect("accepted");
-                    match os.try_recv(conn, self.config.recv) {
-                        Recv::WouldBlock => return Status::Blocked,
-                        Recv::Data(d) => {
-                            os.log(format!("recv({}) -> {} bytes", self.config.recv, d.len()));
-                            if self.config.mode == ServerMode::Echo {
-                                self.reply = self.transform(&d);
-                                self.reply_offset = 0;
-                                self.state = EchoState::Replying;
-                            } else {
-                                self.state = self.after_recv(now);
-                            }
-                        }
-                        Recv::Eof | Recv::Reset => {
-                            let why = if matches!(os.try_recv(conn, 1), Recv::Reset) {
-                                "connection reset"
-                            } else {
-                                "0 (end of stream)"
-                            };
-                            os.log(format!("recv({}) -> {why}", self.config.recv));
-                            os.close(conn);
-                            os.log("close()".to_string());
-                            self.served += 1;
-                            self.conn = None;
-                            if self.served >= self.config.connections {
-                                os.unlisten(listener);
-                                return Status::Done;
-                            }
-                            self.state = EchoState::Accepting;
-                        }
-                    }
-                }
-                EchoState::Replying => {
-                    let conn = self.conn.expect("accepted");
-                    while self.reply_offset < self.reply.len() {
-                        match os.try_send(conn, &self.reply[self.reply_offset..]) {
-                            Ok(0) => return Status::Blocked,
-                            Ok(n) => self.reply_offset += n,
-                            Err(_) => {
-                                self.reply_offset = self.reply.len();
-                            }
-                        }
-                    }
-                    let len = self.reply.len();
-                    os.log(format!("send({len} bytes)"));
-                    self.reply = Vec::new();
-                    if std::mem::take(&mut self.shutdown_after_reply) {
-                        os.shutdown(conn);
-                        os.log("shutdown(SHUT_WR)".to_string());
-                    }
-                    self.state = self.after_recv(now);
-                }
+                return combine(&statuses);
+            }
+            // More connections may come: wait for them as well as for the sessions.
+            statuses.push(Status::Blocked);
+            return combine(&statuses);
+        }
+    }
+}
+
+/// Several programs running side by side on one host (for example a client
+/// scenario's `connections = N` copies), each resumed only when it may run.
+pub struct Parallel {
+    children: Vec<(Box<dyn Program>, Status)>,
+}
+
+impl Parallel {
+    /// Run `programs` concurrently.
+    pub fn new(programs: Vec<Box<dyn Program>>) -> Parallel {
+        Parallel {
+            children: programs.into_iter().map(|p| (p, Status::Blocked)).collect(),
+        }
+    }
+}
+
+impl Program for Parallel {
+    fn resume(&mut self, os: &Os) -> Status {
+        let now = os.now();
+        let mut statuses = Vec::with_capacity(self.children.len());
+        for (program, status) in &mut self.children {
+            let runnable = match *status {
+                Status::Blocked | Status::Waiting(_) => true,
+                Status::Sleeping(t) => t <= now,
+                Status::Done => false,
+            };
+            if runnable {
+                *status = program.resume(os);
+            }
+            statuses.push(*status);
+        }
+        combine(&statuses)
+    }
+}
+
+/// What several concurrent activities wait for, together: done when all are
+/// done; otherwise woken by any event, or at the earliest timer.
+pub fn combine(statuses: &[Status]) -> Status {
+    let mut earliest: Option<Micros> = None;
+    let mut event_driven = false;
+    let mut active = false;
+    for status in statuses {
+        match *status {
+            Status::Done => {}
+            Status::Blocked => {
+                active = true;
+                event_driven = true;
+            }
+            Status::Waiting(t) => {
+                active = true;
+                event_driven = true;
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+            Status::Sleeping(t) => {
+                active = true;
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
             }
         }
+    }
+    match (active, event_driven, earliest) {
+        (false, _, _) => Status::Done,
+        (true, false, Some(t)) => Status::Sleeping(t),
+        (true, _, Some(t)) => Status::Waiting(t),
+        (true, _, None) => Status::Blocked,
     }
 }

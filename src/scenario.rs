@@ -46,6 +46,7 @@ const MAX_RECV: u64 = GIB;
 const MAX_SEND_BYTES: u64 = 1 << 40;
 const MAX_ECHO_TIMES: u64 = 1_000_000;
 const MAX_BACKLOG: u64 = 4096;
+const MAX_CONNECTIONS: u64 = 10_000;
 
 const DEFAULT_SEED: u64 = defaults::SEED;
 const DEFAULT_MAX_SIM_TIME: Micros = defaults::MAX_SIM_TIME;
@@ -104,6 +105,7 @@ const CLIENT_KEYS: &[&str] = &[
     "arp",
     "congestion",
     "port",
+    "connections",
     "steps",
 ];
 const SERVER_KEYS: &[&str] = &[
@@ -1020,6 +1022,11 @@ impl<'t> Cx<'t> {
         self.known_keys(&client_table, CLIENT_KEYS)?;
         let (client_host, client_spans) = self.host(&client_table, Role::Client)?;
         let client_port = self.opt(&client_table, "port", Cx::port)?;
+        let connections = self
+            .opt(&client_table, "connections", |cx, v, f| {
+                cx.int_in(v, f, 1, MAX_CONNECTIONS, "a connection count")
+            })?
+            .unwrap_or(1) as u32;
         let steps = self.req(&client_table, "steps", |cx, v, f| {
             let mut connected = false;
             cx.steps(v, f, &mut connected)
@@ -1075,6 +1082,7 @@ impl<'t> Cx<'t> {
             hosts: [client_host, server_host],
             client: ClientProgram {
                 port: client_port,
+                connections,
                 steps,
             },
             server,

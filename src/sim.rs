@@ -5,10 +5,11 @@ use crate::fault::FaultBook;
 use crate::frame;
 use crate::host::Host;
 use crate::link::Link;
-use crate::model::{Dir, Micros, Role, Scenario};
-use crate::program::{Client, Echo, Program};
+use crate::model::{ClientProgram, Dir, Micros, Role, Scenario};
+use crate::program::{Client, Echo, Parallel, Program};
 use crate::record::Recorder;
 use crate::trace::{AppEvent, Ending, ProgramSummary, Trace};
+use std::net::Ipv4Addr;
 
 /// What a run keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +52,29 @@ pub struct Simulation {
     frames_sent: u64,
 }
 
+/// The scenario's client: one copy of its steps per connection.
+pub(crate) fn client_program(
+    program: &ClientProgram,
+    server_at: (Ipv4Addr, u16),
+) -> Box<dyn Program> {
+    if program.connections <= 1 {
+        return Box::new(Client::new(program, server_at));
+    }
+    let copies = (0..program.connections)
+        .map(|i| {
+            let mut copy = program.clone();
+            copy.port = program.port.map(|p| p.wrapping_add(i as u16));
+            Box::new(Client::new(&copy, server_at)) as Box<dyn Program>
+        })
+        .collect();
+    Box::new(Parallel::new(copies))
+}
+
 impl Simulation {
     /// A simulation running the scenario's own declarative programs.
     pub fn new(scenario: Scenario, options: RunOptions) -> Simulation {
         let server_at = (scenario.hosts[1].ip, scenario.server.port);
-        let client_program: Box<dyn Program> = Box::new(Client::new(&scenario.client, server_at));
+        let client_program = client_program(&scenario.client, server_at);
         let server_program: Box<dyn Program> = Box::new(Echo::new(&scenario.server));
         Simulation::with_programs(scenario, [client_program, server_program], options)
     }

@@ -204,6 +204,7 @@ fn full_file_becomes_the_expected_model() {
             },
         ],
         client: ClientProgram {
+            connections: 1,
             port: Some(52060),
             steps: vec![
                 Step::Connect,
@@ -275,6 +276,7 @@ fn minimal_file_gets_the_documented_defaults() {
     assert_eq!(
         s.client,
         ClientProgram {
+            connections: 1,
             port: None,
             steps: vec![Step::Connect, Step::Close],
         }
