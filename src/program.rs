@@ -423,33 +423,28 @@ impl Program for Echo {
                 l
             }
         };
+        while self.accepted < self.config.connections {
+            let Some(conn) = os.try_accept(listener) else {
+                break;
+            };
+            os.log("accept()".to_string());
+            self.accepted += 1;
+            let session = self.open(conn, os.now());
+            self.sessions.push(session);
+        }
         let mut statuses = Vec::with_capacity(self.sessions.len() + 1);
-        {
-            while self.accepted < self.config.connections {
-                let Some(conn) = os.try_accept(listener) else {
-                    break;
-                };
-                os.log("accept()".to_string());
-                self.accepted += 1;
-                let session = self.open(conn, os.now());
-                self.sessions.push(session);
-            }
-            statuses.clear();
-            for session in &mut self.sessions {
-                statuses.push(Echo::step(&self.config, session, os));
-            }
-            self.sessions.retain(|s| s.state != SessionState::Finished);
-            if self.accepted >= self.config.connections {
-                if self.sessions.is_empty() {
-                    os.unlisten(listener);
-                    return Status::Done;
-                }
-                return combine(&statuses);
-            }
+        for session in &mut self.sessions {
+            statuses.push(Echo::step(&self.config, session, os));
+        }
+        self.sessions.retain(|s| s.state != SessionState::Finished);
+        if self.accepted < self.config.connections {
             // More connections may come: wait for them as well as for the sessions.
             statuses.push(Status::Blocked);
-            return combine(&statuses);
+        } else if self.sessions.is_empty() {
+            os.unlisten(listener);
+            return Status::Done;
         }
+        combine(&statuses)
     }
 }
 
