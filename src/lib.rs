@@ -26,6 +26,7 @@
 //! ```
 
 pub mod ack_policy;
+pub mod analysis;
 pub mod device;
 pub mod fault;
 pub mod fidelity;
