@@ -41,6 +41,7 @@ pub(crate) mod ack_policy;
 pub mod builder;
 pub(crate) mod device;
 pub(crate) mod fault;
+pub mod analysis;
 pub mod fidelity;
 pub mod frame;
 pub(crate) mod host;

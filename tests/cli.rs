@@ -37,11 +37,11 @@ fn tsv_has_the_documented_header_and_one_row_per_frame() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("no\ttime_us\tsrc\tdst\tflags\tseq\tack\twin\tlen\tframe_len\tfate\tnote")
+        Some("no\ttime_us\tsrc\tdst\tflags\tseq\tack\twin\tlen\tframe_len\tfate\tnote\tanalysis")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows.len(), 19);
-    assert!(rows.iter().all(|r| r.len() == 12));
+    assert!(rows.iter().all(|r| r.len() == 13));
     assert_eq!(rows[13][10], "dropped");
     assert_eq!(rows[16][4], "RST,ACK");
 }

@@ -4,13 +4,16 @@
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
+//! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark.
 
 mod json;
+mod pcapng;
 mod summary;
 mod table;
 mod tsv;
 
 pub use json::json;
+pub use pcapng::{pcapng_bytes, write_pcapng};
 pub use summary::summary;
 pub use table::table;
 pub use tsv::tsv;

@@ -1,5 +1,6 @@
 //! The packet list as Wireshark shows it, then the run's summary.
 
+use crate::analysis::{self, Flag};
 use crate::trace::{Fate, Record, Trace, flags};
 
 use super::{one_line, seconds, summary};
@@ -45,14 +46,17 @@ pub(crate) fn info(record: &Record) -> String {
 }
 
 /// The Info cell as the table shows it: the fate as a prefix when the frame did
-/// not simply arrive, the simulator's note after an arrow.
-fn info_cell(record: &Record) -> String {
+/// not simply arrive, then Wireshark's Info column (its TCP analysis labels,
+/// `[TCP Retransmission] `, before the segment), the simulator's note after an
+/// arrow.
+fn info_cell(record: &Record, marks: &[Flag]) -> String {
     let prefix = match record.fate {
         Fate::Delivered => "",
         Fate::Dropped => "[dropped] ",
         Fate::Duplicated => "[duplicated] ",
     };
-    let mut text = format!("{prefix}{}", info(record));
+    let labels = analysis::info_prefix(marks);
+    let mut text = format!("{prefix}{labels}{}", info(record));
     let note = one_line(&record.note);
     let note = note.trim();
     if !note.is_empty() {
@@ -62,7 +66,7 @@ fn info_cell(record: &Record) -> String {
     text
 }
 
-fn row(record: &Record) -> [String; 7] {
+fn row(record: &Record, marks: &[Flag]) -> [String; 7] {
     [
         record.no.to_string(),
         seconds(record.time_us),
@@ -70,7 +74,7 @@ fn row(record: &Record) -> [String; 7] {
         record.dst.to_string(),
         "TCP".to_string(),
         record.frame_len.to_string(),
-        info_cell(record),
+        info_cell(record, marks),
     ]
 }
 
@@ -78,7 +82,13 @@ fn row(record: &Record) -> [String; 7] {
 /// with aligned columns, then a blank line and [`summary`](super::summary).
 pub fn table(trace: &Trace) -> String {
     let header: [String; 7] = HEADERS.map(str::to_string);
-    let rows: Vec<[String; 7]> = trace.records.iter().map(row).collect();
+    let analysis = analysis::analyze(trace);
+    let rows: Vec<[String; 7]> = trace
+        .records
+        .iter()
+        .zip(&analysis)
+        .map(|(r, marks)| row(r, marks))
+        .collect();
 
     let mut widths = [0usize; 7];
     for cells in std::iter::once(&header).chain(&rows) {
@@ -184,7 +194,7 @@ mod tests {
         assert_eq!(
             l[6],
             "  6  12.000345  192.168.1.13  192.168.1.21  TCP           66  \
-             [duplicated] 52060 → 12345 [ACK] Seq=10 Ack=1 Win=502 Len=0"
+             [duplicated] [TCP Dup ACK 3#1] 52060 → 12345 [ACK] Seq=10 Ack=1 Win=502 Len=0"
         );
         assert_eq!(
             l[7],
