@@ -4,14 +4,23 @@
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
+//! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
+//! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
 
 mod json;
+mod labels;
+mod ladder;
+mod mermaid;
 mod summary;
+pub mod svg;
 mod table;
+mod timeline;
 mod tsv;
 
 pub use json::json;
+pub use mermaid::mermaid;
 pub use summary::summary;
+pub use svg::svg;
 pub use table::table;
 pub use tsv::tsv;
 
