@@ -5,16 +5,25 @@
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
 //! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark.
+//! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
+//! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
 
 mod json;
+mod labels;
+mod ladder;
+mod mermaid;
 mod pcapng;
 mod summary;
+pub mod svg;
 mod table;
+mod timeline;
 mod tsv;
 
 pub use json::json;
 pub use pcapng::{pcapng_bytes, write_pcapng};
+pub use mermaid::mermaid;
 pub use summary::summary;
+pub use svg::svg;
 pub use table::table;
 pub use tsv::tsv;
 
