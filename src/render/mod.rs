@@ -4,12 +4,15 @@
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
+//! - [`explain`]: every segment explained, in the course write-up's X/Y notation.
 
+pub mod explain;
 mod json;
 mod summary;
 mod table;
 mod tsv;
 
+pub use explain::explain;
 pub use json::json;
 pub use summary::summary;
 pub use table::table;
