@@ -7,7 +7,9 @@
 //! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark.
 //! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
+//! - [`explain`]: every segment explained, in the course write-up's X/Y notation.
 
+pub mod explain;
 mod json;
 mod labels;
 mod ladder;
@@ -19,6 +21,7 @@ mod table;
 mod timeline;
 mod tsv;
 
+pub use explain::explain;
 pub use json::json;
 pub use pcapng::{pcapng_bytes, write_pcapng};
 pub use mermaid::mermaid;
