@@ -27,6 +27,7 @@
 
 pub mod ack_policy;
 pub mod device;
+pub mod expect;
 pub mod fault;
 pub mod fidelity;
 pub mod frame;
