@@ -42,6 +42,7 @@ pub mod builder;
 pub(crate) mod device;
 pub(crate) mod fault;
 pub mod analysis;
+pub mod expect;
 pub mod fidelity;
 pub mod frame;
 pub(crate) mod host;
