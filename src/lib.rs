@@ -26,10 +26,12 @@
 //! ```
 
 pub mod ack_policy;
+pub mod check;
 pub mod device;
 pub mod fault;
 pub mod fidelity;
 pub mod frame;
+pub mod guard;
 pub mod host;
 pub mod link;
 pub mod model;
