@@ -1,8 +1,10 @@
 //! Hostile input never crashes tcpsim or leaves output behind: scenario files
 //! that are wrong in every way get a rustc-style error naming the file, line,
 //! column and field, exit code 2 and no panic; runaway programs stop at the
-//! time or event limit; and two fuzz-style properties throw arbitrary text at
-//! the scenario parser and random programs with link faults at the engine.
+//! time or event limit; a panic in the engine becomes a report; and three
+//! fuzz-style properties throw arbitrary text at the scenario parser, random
+//! programs with link faults at the engine, and corrupted captures at the
+//! checker's reader.
 //!
 //! The fuzz properties run a few cases by default. For long runs:
 //! `TCPSIM_FUZZ_CASES=N` runs N cases of each, `TCPSIM_FUZZ_SECONDS=S` keeps
@@ -887,4 +889,89 @@ fn known_panic(p: &tcpsim::guard::RunPanic) -> bool {
         && p.location
             .as_deref()
             .is_some_and(|l| l.starts_with("src/socket.rs:"))
+}
+
+// ---------------------------------------------------------------------------
+// Capture fuzz: the checker's reader on broken files
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum ByteEdit {
+    Flip(usize, u8),
+    Truncate(usize),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+}
+
+fn byte_edit() -> impl Strategy<Value = ByteEdit> {
+    prop_oneof![
+        4 => (any::<usize>(), 1u8..=255).prop_map(|(at, x)| ByteEdit::Flip(at, x)),
+        1 => any::<usize>().prop_map(ByteEdit::Truncate),
+        1 => (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(at, b)| ByteEdit::Insert(at, b)),
+        1 => (any::<usize>(), 1usize..64).prop_map(|(at, n)| ByteEdit::Delete(at, n)),
+    ]
+}
+
+fn apply_bytes(bytes: &[u8], edits: &[ByteEdit]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    for e in edits {
+        let len = b.len();
+        match e {
+            ByteEdit::Flip(at, x) if len > 0 => b[at % len] ^= x,
+            ByteEdit::Truncate(at) => b.truncate(at % (len + 1)),
+            ByteEdit::Insert(at, more) => {
+                let at = at % (len + 1);
+                b.splice(at..at, more.iter().copied());
+            }
+            ByteEdit::Delete(at, n) if len > 0 => {
+                let at = at % len;
+                b.drain(at..(at + n).min(len));
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+/// The committed captures, and arbitrary bytes behind a pcapng or pcap magic.
+fn capture_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let files: Vec<Vec<u8>> = [
+        "clean-v2-server.pcapng",
+        "window.pcapng",
+        "ack-backwards.pcapng",
+    ]
+    .iter()
+    .map(|f| std::fs::read(dir.join(f)).expect("fixture"))
+    .collect();
+    prop_oneof![
+        6 => (proptest::sample::select(files), proptest::collection::vec(byte_edit(), 1..8))
+            .prop_map(|(f, edits)| apply_bytes(&f, &edits)),
+        1 => (
+            proptest::sample::select(vec![
+                vec![0x0a, 0x0d, 0x0d, 0x0a],
+                vec![0xd4, 0xc3, 0xb2, 0xa1],
+                vec![0xa1, 0xb2, 0x3c, 0x4d],
+            ]),
+            proptest::collection::vec(any::<u8>(), 0..400),
+        )
+            .prop_map(|(mut magic, rest)| {
+                magic.extend(rest);
+                magic
+            }),
+        1 => proptest::collection::vec(any::<u8>(), 0..64),
+    ]
+}
+
+#[test]
+fn fuzz_the_capture_reader() {
+    fuzz("capture reader", 256, capture_bytes(), |bytes| {
+        // Ok or a reason, never a panic (a panic fails the case).
+        match tcpsim::check::check_pcapng(&bytes) {
+            Ok(_) => {}
+            Err(why) => prop_assert!(!why.is_empty()),
+        }
+        Ok(())
+    });
 }

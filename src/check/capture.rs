@@ -10,6 +10,7 @@ use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
 
 use super::segment::{self, Link, Seg};
+use crate::seq;
 use crate::trace::flags;
 
 fn link_of(datalink: DataLink) -> Option<Link> {
@@ -144,7 +145,7 @@ pub fn infer_capture_host(segs: &[Seg]) -> Option<Ipv4Addr> {
             }
         } else if s.has(flags::ACK)
             && let Some(&(synack_at, y, syn_at)) = synacks.get(&(from, to))
-            && s.ack == y.wrapping_add(1)
+            && s.ack == seq::add(y, 1)
         {
             let server_gap = synack_at.saturating_sub(syn_at);
             let client_gap = s.time_us.saturating_sub(synack_at);
