@@ -47,6 +47,8 @@ pub mod fidelity;
 pub mod frame;
 pub(crate) mod host;
 pub(crate) mod link;
+pub mod check;
+pub mod guard;
 pub mod model;
 pub mod os;
 pub mod program;
