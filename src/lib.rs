@@ -33,6 +33,7 @@ pub mod frame;
 pub mod host;
 pub mod link;
 pub mod model;
+pub mod overrides;
 pub mod program;
 pub mod record;
 pub mod render;
@@ -41,6 +42,7 @@ pub mod scenario;
 pub mod seq;
 pub mod sim;
 pub mod socket;
+pub mod sweep;
 pub mod tlp;
 pub mod trace;
 
