@@ -120,11 +120,13 @@ impl std::error::Error for OverrideError {}
 
 /// Set the value at `path` (a dotted path as in the scenario file, or a
 /// [shorthand](SHORTHANDS)) to `value`, parsed and checked as the file
-/// parser checks it. On error the scenario is unchanged.
+/// parser checks it. Spaces around the value are ignored, except in the
+/// data of a `send` step, which is taken as given. On error the scenario is
+/// unchanged.
 pub fn apply(scenario: &mut Scenario, path: &str, value: &str) -> Result<(), OverrideError> {
     let mut changed = scenario.clone();
     for target in targets(path.trim()) {
-        apply::one(&mut changed, &target, value.trim()).map_err(|mut e| {
+        apply::one(&mut changed, &target, value).map_err(|mut e| {
             // Report the name as the user wrote it.
             e.path = path.to_string();
             e.value = value.to_string();

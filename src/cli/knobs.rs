@@ -120,7 +120,7 @@ impl Knobs {
                 Some(flag) => e.from_flag(flag),
                 None => e,
             })?;
-            applied.push(format!("{}={}", a.name, a.value.trim()));
+            applied.push(format!("{}={}", a.name, a.value));
         }
         Ok(applied)
     }

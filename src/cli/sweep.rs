@@ -222,7 +222,7 @@ fn found_report(spec: &Spec, row: &RunRow, predicate: &Predicate) -> String {
          replay it with:\n{}\n",
         row.seed,
         predicate.text(),
-        row.metric("completion_ms").unwrap_or(0.0),
+        report::ms(row.completion_us),
         row.ending,
         row.intact,
         row.retransmissions,

@@ -62,7 +62,7 @@ pub(super) fn one(s: &mut Scenario, path: &str, value: &str) -> Result<(), Overr
             "write a path as in the scenario file, like link.s2c.loss or client.steps[1].recv",
         )
     })?;
-    walk(s, path, &segs, value).map_err(|e| match e {
+    walk(s, &segs, value.trim(), value).map_err(|e| match e {
         Walk::Bad(reason) => err(reason),
         Walk::Unknown { reason, help } => {
             let e = err(reason);
@@ -157,7 +157,8 @@ fn leaf<'a>(prefix: &str, rest: &[Seg<'a>]) -> Result<&'a str, Walk> {
     }
 }
 
-fn walk(s: &mut Scenario, path: &str, segs: &[Seg<'_>], value: &str) -> Res {
+/// `value` is trimmed; `raw` is as given (the data of a `send` step).
+fn walk(s: &mut Scenario, segs: &[Seg<'_>], value: &str, raw: &str) -> Res {
     let (first, rest) = segs.split_first().expect("a path has a segment");
     match (first.key, first.index) {
         ("fault", Some(i)) => {
@@ -212,7 +213,7 @@ fn walk(s: &mut Scenario, path: &str, segs: &[Seg<'_>], value: &str) -> Res {
                     index: Some(i),
                 },
                 tail @ ..,
-            ] => set_step(&mut s.client.steps, "client.steps", *i, tail, value),
+            ] => set_step(&mut s.client.steps, "client.steps", *i, tail, value, raw),
             [
                 Seg {
                     key: "steps",
@@ -249,10 +250,7 @@ fn walk(s: &mut Scenario, path: &str, segs: &[Seg<'_>], value: &str) -> Res {
             }
             set_top(s, key, value)
         }
-        (key, None) => {
-            let _ = path;
-            Err(unknown("", key, &[TOP_KEYS, TABLES].concat()))
-        }
+        (key, None) => Err(unknown("", key, &[TOP_KEYS, TABLES].concat())),
     }
 }
 
@@ -516,7 +514,14 @@ pub(crate) fn step_kind(step: &Step) -> &'static str {
 
 /// `client.steps[i]...`: a step keeps its kind (so "connect comes first"
 /// still holds); only its value changes. `shutdown` and `close` may trade places.
-fn set_step(steps: &mut [Step], prefix: &str, i: usize, rest: &[Seg<'_>], value: &str) -> Res {
+fn set_step(
+    steps: &mut [Step],
+    prefix: &str,
+    i: usize,
+    rest: &[Seg<'_>],
+    value: &str,
+    raw: &str,
+) -> Res {
     let count = steps.len();
     let here = format!("{prefix}[{i}]");
     let step = steps.get_mut(i).ok_or_else(|| Walk::Unknown {
@@ -581,7 +586,7 @@ fn set_step(steps: &mut [Step], prefix: &str, i: usize, rest: &[Seg<'_>], value:
                         index: Some(j),
                     },
                     more @ ..,
-                ] => set_step(inner, &format!("{prefix}.steps"), *j, more, value),
+                ] => set_step(inner, &format!("{prefix}.steps"), *j, more, value, raw),
                 _ => Err(Walk::Unknown {
                     reason: format!("`{prefix}` has `times` and `steps[N]`"),
                     help: None,
@@ -592,10 +597,10 @@ fn set_step(steps: &mut [Step], prefix: &str, i: usize, rest: &[Seg<'_>], value:
             let p = format!("{here}.{key}");
             *step = match step {
                 Step::Send(_) => {
-                    if value.is_empty() {
+                    if raw.is_empty() {
                         return Err(format!("`{p}` must not be empty").into());
                     }
-                    Step::Send(value.as_bytes().to_vec())
+                    Step::Send(raw.as_bytes().to_vec())
                 }
                 Step::SendBytes(_) => Step::SendBytes(v::size_in(&p, value, 1, v::MAX_SEND_BYTES)?),
                 Step::Recv(_) => Step::Recv(v::size_in(&p, value, 1, v::MAX_RECV)? as usize),

@@ -64,7 +64,7 @@ pub fn cell_args(spec: &Spec, cell: u64) -> String {
 }
 
 /// Microseconds as milliseconds with three decimals, exact.
-fn ms(us: u64) -> String {
+pub fn ms(us: u64) -> String {
     format!("{}.{:03}", us / 1000, us % 1000)
 }
 
