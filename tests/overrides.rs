@@ -62,9 +62,19 @@ fn an_override_gives_the_scenario_the_file_would_give() {
         ("queue", "64KiB", "LINK", "queue = \"64KiB\""),
         ("dup", "0.01", "LINK", "dup = 0.01"),
         ("reorder", "0.02", "LINK", "reorder = 0.02"),
-        ("link.reorder_delay", "3ms", "LINK", "reorder_delay = \"3ms\""),
+        (
+            "link.reorder_delay",
+            "3ms",
+            "LINK",
+            "reorder_delay = \"3ms\"",
+        ),
         ("link.s2c.loss", "0.1", "S2C", "loss = 0.1"),
-        ("link.c2s.latency", "2ms", "LINK", "c2s = { latency = \"2ms\" }"),
+        (
+            "link.c2s.latency",
+            "2ms",
+            "LINK",
+            "c2s = { latency = \"2ms\" }",
+        ),
         ("server.echo.recv", "7", "ECHO", "recv = 7"),
         ("server.recv", "7", "ECHO", "recv = 7"),
         ("server.echo.times", "3", "ECHO", "times = 3"),
@@ -73,9 +83,24 @@ fn an_override_gives_the_scenario_the_file_would_give() {
         ("server.echo.connections", "2", "ECHO", "connections = 2"),
         ("server.backlog", "1", "SERVER", "backlog = 1"),
         ("server.port", "8080", "SERVER", ""),
-        ("client.congestion", "reno", "CLIENT", "congestion = \"reno\""),
-        ("client.profile", "smoltcp", "CLIENT", "profile = \"smoltcp\""),
-        ("client.rx_coalesce", "650us", "CLIENT", "rx_coalesce = \"650us\""),
+        (
+            "client.congestion",
+            "reno",
+            "CLIENT",
+            "congestion = \"reno\"",
+        ),
+        (
+            "client.profile",
+            "smoltcp",
+            "CLIENT",
+            "profile = \"smoltcp\"",
+        ),
+        (
+            "client.rx_coalesce",
+            "650us",
+            "CLIENT",
+            "rx_coalesce = \"650us\"",
+        ),
         ("client.arp", "true", "CLIENT", "arp = true"),
         ("client.port", "52196", "CLIENT", "port = 52196"),
         ("server.rx_buffer", "4KiB", "SERVER", "rx_buffer = \"4KiB\""),
@@ -102,7 +127,11 @@ fn an_override_gives_the_scenario_the_file_would_give() {
             _ => {}
         }
         if *path == "server.echo.transform" {
-            expected = parse(&BASE.replace("transform = \"upper\"", "transform = \"lower\""), "base.toml").unwrap();
+            expected = parse(
+                &BASE.replace("transform = \"upper\"", "transform = \"lower\""),
+                "base.toml",
+            )
+            .unwrap();
         }
         assert_eq!(overridden(path, value), expected, "--set {path}={value}");
     }
@@ -152,37 +181,74 @@ fn steps_and_faults_are_reached_by_index() {
         overridden("fault[0].flags", "PSH,ACK"),
         text("seq = 1\n", "seq = 1\nflags = \"PSH,ACK\"\n")
     );
-    assert_eq!(
-        overridden("fault[0].seq", "any"),
-        text("seq = 1\n", "")
-    );
+    assert_eq!(overridden("fault[0].seq", "any"), text("seq = 1\n", ""));
 }
 
 #[test]
 fn bad_values_are_rejected_naming_the_path_and_leave_the_scenario_alone() {
     let cases: &[(&str, &str, &str)] = &[
-        ("loss", "1.5", "`link.loss` must be a probability between 0 and 1"),
+        (
+            "loss",
+            "1.5",
+            "`link.loss` must be a probability between 0 and 1",
+        ),
         ("link.loss", "nan", "`link.loss` must be a probability"),
         ("delay", "20", "duration \"20\" has no unit"),
         ("link.latency", "2days", "unknown unit \"days\""),
         ("rate", "0Mbit", "must be greater than zero"),
         ("queue", "1KiB", "`link.queue` must be at least 1514 B"),
-        ("buffer", "32", "`client.rx_buffer` must be between 64 B and 1 GiB"),
-        ("server.echo.recv", "0", "`server.echo.recv` must be between 1 B and 1 GiB"),
-        ("server.echo.times", "0", "`server.echo.times` must be a repeat count"),
-        ("client.congestion", "vegas", "must be one of \"none\", \"reno\", \"cubic\""),
-        ("client.ip", "10.0.0.2", "the client and the server would have the same IP address"),
-        ("client.mac", "01:00:00:00:00:01", "group (multicast) address"),
+        (
+            "buffer",
+            "32",
+            "`client.rx_buffer` must be between 64 B and 1 GiB",
+        ),
+        (
+            "server.echo.recv",
+            "0",
+            "`server.echo.recv` must be between 1 B and 1 GiB",
+        ),
+        (
+            "server.echo.times",
+            "0",
+            "`server.echo.times` must be a repeat count",
+        ),
+        (
+            "client.congestion",
+            "vegas",
+            "must be one of \"none\", \"reno\", \"cubic\"",
+        ),
+        (
+            "client.ip",
+            "10.0.0.2",
+            "the client and the server would have the same IP address",
+        ),
+        (
+            "client.mac",
+            "01:00:00:00:00:01",
+            "group (multicast) address",
+        ),
         ("link.los", "0.1", "unknown field `los` in `link`"),
         ("server.sink.recv", "7", "it runs `server.echo`"),
         ("server.source.bytes", "7", "it runs `server.echo`"),
-        ("fault[3].nth", "1", "`fault[3]` does not exist: the scenario has 1 fault(s)"),
+        (
+            "fault[3].nth",
+            "1",
+            "`fault[3]` does not exist: the scenario has 1 fault(s)",
+        ),
         ("fault[0].delay", "-1ms", "must not be negative"),
-        ("client.steps[9].recv", "7", "`client.steps[9]` does not exist"),
+        (
+            "client.steps[9].recv",
+            "7",
+            "`client.steps[9]` does not exist",
+        ),
         ("client.steps[2].send", "x", "is a recv step, not send"),
         ("client.steps[0]", "close", "which the client needs first"),
         ("client.steps[1].send", "", "must not be empty"),
-        ("max_sim_time", "0s", "`max_sim_time` must be greater than zero"),
+        (
+            "max_sim_time",
+            "0s",
+            "`max_sim_time` must be greater than zero",
+        ),
         ("seed", "-1", "`seed` must be an integer"),
         ("link.c2s", "1", "`link.c2s` is a table"),
         ("client.steps", "1", "a list; name one step"),
@@ -244,9 +310,18 @@ fn every_effective_setting_reads_back_through_set() {
 fn describe_shows_link_values_once_when_both_directions_agree() {
     let s = overridden("link.s2c.loss", "0.1");
     let text = overrides::describe(&settings(&s));
-    assert!(text.contains("\nlink: latency=100us jitter=0ms dup=0 "), "{text}");
-    assert!(text.contains("\nlink.c2s: loss=0\nlink.s2c: loss=0.1\n"), "{text}");
-    assert!(text.contains("\nserver.echo: recv=1KiB sleep=0ms transform=upper times=1 connections=1\n"), "{text}");
+    assert!(
+        text.contains("\nlink: latency=100us jitter=0ms dup=0 "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nlink.c2s: loss=0\nlink.s2c: loss=0.1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nserver.echo: recv=1KiB sleep=0ms transform=upper times=1 connections=1\n"),
+        "{text}"
+    );
     assert!(text.contains("\nclient.steps: [0]=connect [1].send=hi [2].recv=1KiB [3].repeat.times=2 [3].repeat.steps[0].sleep=1ms [4]=close\n"), "{text}");
 }
 
@@ -272,10 +347,20 @@ fn the_run_command_takes_overrides_and_prints_the_effective_values() {
         "--seed",
         "4",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\nsettings:\n  seed=4 capture=server "), "{text}");
-    assert!(text.contains("\n  link.c2s: loss=0.3\n  link.s2c: loss=0\n"), "{text}");
+    assert!(
+        text.contains("\nsettings:\n  seed=4 capture=server "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  link.c2s: loss=0.3\n  link.s2c: loss=0\n"),
+        "{text}"
+    );
     assert!(text.contains("times=2"), "{text}");
     // 13 bytes echoed twice: the client reads all 26 in its first recv.
     assert!(text.contains("server sent 26 bytes"), "{text}");

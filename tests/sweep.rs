@@ -84,13 +84,22 @@ fn intact_means_both_streams_arrived_whole() {
     // lossy's client reads to the end: intact on a clean link, whatever the seed.
     let clean = plan("sim-scenarios/lossy.toml", "1..5", &[("loss", "0")], &[]);
     let rows = rows_with_threads(&clean, 2);
-    assert!(rows.iter().all(|r| r.intact && r.ended_fin == 1), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.intact && r.ended_fin == 1),
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|r| r.delivered_bytes == 13 + 13_000));
     // V3's client closes with 10952 bytes unread: never intact, always a RST.
     let v3 = plan("sim-scenarios/v3.toml", "1..5", &[], &[]);
     let rows = rows_with_threads(&v3, 2);
-    assert!(rows.iter().all(|r| !r.intact && r.ended_rst == 1), "{rows:?}");
-    assert!(rows.iter().all(|r| r.sent_bytes == 13 + 13_000 && r.delivered_bytes == 13 + 2048));
+    assert!(
+        rows.iter().all(|r| !r.intact && r.ended_rst == 1),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.sent_bytes == 13 + 13_000 && r.delivered_bytes == 13 + 2048)
+    );
 }
 
 /// The three formats of one sweep, unsharded, then merged from `n` shards.
@@ -115,7 +124,11 @@ fn sharded_equals_unsharded(n: usize) {
         let shard = format!("{i}/{n}");
         args.extend(["--shard", &shard, "--out", file.to_str().unwrap()]);
         let out = tcpsim(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.stdout.is_empty(), "the shard went to its file");
         shards.push(file.to_str().unwrap().to_string());
     }
@@ -135,11 +148,21 @@ fn sharded_equals_unsharded(n: usize) {
     let whole_svg = dir.join("whole.svg");
     let merged_svg = dir.join("merged.svg");
     let mut args = common.to_vec();
-    args.extend(["--plot", whole_svg.to_str().unwrap(), "--metric", "retransmissions"]);
+    args.extend([
+        "--plot",
+        whole_svg.to_str().unwrap(),
+        "--metric",
+        "retransmissions",
+    ]);
     stdout(&tcpsim(&args));
     let mut merge = vec!["merge"];
     merge.extend(shards.iter().map(String::as_str));
-    merge.extend(["--plot", merged_svg.to_str().unwrap(), "--metric", "retransmissions"]);
+    merge.extend([
+        "--plot",
+        merged_svg.to_str().unwrap(),
+        "--metric",
+        "retransmissions",
+    ]);
     stdout(&tcpsim(&merge));
     assert_eq!(
         std::fs::read(&whole_svg).unwrap(),
@@ -211,11 +234,19 @@ fn find_stops_at_the_first_seed_and_prints_a_command_that_replays_it() {
     let text = stdout(&tcpsim(&args));
     let mut with_one_thread = args.to_vec();
     with_one_thread.extend(["--threads", "1"]);
-    assert_eq!(stdout(&tcpsim(&with_one_thread)), text, "same answer on one thread");
+    assert_eq!(
+        stdout(&tcpsim(&with_one_thread)),
+        text,
+        "same answer on one thread"
+    );
 
     let command = text.lines().last().unwrap();
     let words: Vec<&str> = command.split(' ').collect();
-    assert_eq!(&words[..3], ["tcpsim", "run", "sim-scenarios/v3.toml"], "{text}");
+    assert_eq!(
+        &words[..3],
+        ["tcpsim", "run", "sim-scenarios/v3.toml"],
+        "{text}"
+    );
     assert_eq!(words[3], "--seed");
     let seed: u64 = words[4].parse().unwrap();
     assert_eq!(&words[5..], ["--set", "loss=0.1"], "{text}");
@@ -229,7 +260,10 @@ fn find_stops_at_the_first_seed_and_prints_a_command_that_replays_it() {
             assert!(!pred.holds(&row), "seed {s} cell {cell} matches earlier");
         }
     }
-    assert!(!pred.holds(&exec::run_one(&p, seed - 1)), "loss 0 at that seed does not");
+    assert!(
+        !pred.holds(&exec::run_one(&p, seed - 1)),
+        "loss 0 at that seed does not"
+    );
     // The printed command replays a run where the predicate holds.
     let replay = stdout(&tcpsim(&words[1..]));
     let finished = replay
@@ -242,28 +276,64 @@ fn find_stops_at_the_first_seed_and_prints_a_command_that_replays_it() {
 
 #[test]
 fn find_without_a_match_exits_1_and_a_bad_predicate_exits_2() {
-    let out = tcpsim(&["sweep", "sim-scenarios/v3.toml", "--seeds", "1..5", "--find", "rst > 100"]);
+    let out = tcpsim(&[
+        "sweep",
+        "sim-scenarios/v3.toml",
+        "--seeds",
+        "1..5",
+        "--find",
+        "rst > 100",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("no run matches `rst > 100`"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no run matches `rst > 100`")
+    );
     let out = tcpsim(&["sweep", "sim-scenarios/v3.toml", "--find", "rst => 1"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("invalid --find predicate"), "{err}");
-    assert!(err.contains("`=` is not an operator; write `==`\n  rst => 1\n      ^"), "{err}");
+    assert!(
+        err.contains("`=` is not an operator; write `==`\n  rst => 1\n      ^"),
+        "{err}"
+    );
 }
 
 #[test]
 fn sweep_usage_errors_exit_2_and_name_the_flag() {
     for (args, expected) in [
         (vec!["--seeds", "9..1"], "--seeds 9..1: the range is empty"),
-        (vec!["--vary", "loss"], "--vary loss: expected NAME=V1,V2,..."),
-        (vec!["--vary", "loss=0,2"], "--vary loss: invalid override `loss=2`"),
+        (
+            vec!["--vary", "loss"],
+            "--vary loss: expected NAME=V1,V2,...",
+        ),
+        (
+            vec!["--vary", "loss=0,2"],
+            "--vary loss: invalid override `loss=2`",
+        ),
         (vec!["--vary", "seed=1,2"], "vary the seed with --seeds"),
-        (vec!["--vary", "loss=0", "--vary", "link.loss=0.1"], "already varied"),
+        (
+            vec!["--vary", "loss=0", "--vary", "link.loss=0.1"],
+            "already varied",
+        ),
         (vec!["--loss", "x"], "invalid `--loss x`"),
         (vec!["--shard", "3/2"], "--shard 3/2: expected I/N"),
-        (vec!["--plot", "/tmp/never.svg"], "--plot needs a varied parameter"),
-        (vec!["--vary", "loss=0", "--plot", "/tmp/never.svg", "--metric", "speed"], "--metric speed: unknown metric"),
+        (
+            vec!["--plot", "/tmp/never.svg"],
+            "--plot needs a varied parameter",
+        ),
+        (
+            vec![
+                "--vary",
+                "loss=0",
+                "--plot",
+                "/tmp/never.svg",
+                "--metric",
+                "speed",
+            ],
+            "--metric speed: unknown metric",
+        ),
         (vec!["--threads", "0"], "--threads must be at least 1"),
     ] {
         let mut all = vec!["sweep", "sim-scenarios/v3.toml"];
@@ -299,14 +369,20 @@ fn piped_output_has_no_progress_bar_and_the_plot_is_written_whole() {
         "loss",
     ]);
     let text = stdout(&out);
-    assert!(out.stderr.is_empty(), "no progress bar when stderr is not a terminal");
+    assert!(
+        out.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal"
+    );
     assert!(text.starts_with("sweep of sim-scenarios/v3.toml (scenario v3): seeds 1..20"));
     let picture = std::fs::read_to_string(&svg).unwrap();
     assert!(picture.starts_with("<svg"), "{picture}");
     assert!(picture.trim_end().ends_with("</svg>"));
     assert!(picture.contains("v3: completion_ms vs loss (seeds 1..20; line p50, band to p95)"));
     // Only the plot is left in the directory: the temporary file was renamed.
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["v3-loss.svg"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -71,6 +71,20 @@ fn axis(spec: &Spec, x: usize) -> Axis {
     }
 }
 
+/// One x value of a series: (x, p50, p95).
+type Point = (f64, f64, f64);
+
+/// A tick value without float noise: `0.060000000000000005` → `0.06`.
+fn tidy(v: f64) -> String {
+    let text = format!("{v:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 fn percentile(sorted: &[f64], p: usize) -> f64 {
     let rank = (p * sorted.len()).div_ceil(100).max(1);
     sorted[rank - 1]
@@ -119,7 +133,7 @@ pub fn svg(spec: &Spec, rows: &[RunRow], metric: &str, x: Option<&str>) -> Resul
     let per = spec.seeds.count() as usize;
 
     // One series per combination of the other varied values, in cell order.
-    let mut series: Vec<(String, Vec<(f64, f64, f64)>)> = Vec::new();
+    let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for (cell, chunk) in rows.chunks(per).enumerate() {
         let values = spec.cell_values(cell as u64);
         let label: Vec<String> = spec
@@ -201,7 +215,7 @@ pub fn svg(spec: &Spec, rows: &[RunRow], metric: &str, x: Option<&str>) -> Resul
             }
             match positions.iter().position(|p| (p - v).abs() < 1e-9) {
                 Some(i) => labels[i].clone(),
-                None => format!("{v}"),
+                None => tidy(*v),
             }
         };
         let mut mesh = chart.configure_mesh();
@@ -270,4 +284,23 @@ pub fn svg(spec: &Spec, rows: &[RunRow], metric: &str, x: Option<&str>) -> Resul
         root.present().map_err(e)?;
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_and_units() {
+        assert_eq!(tidy(0.060000000000000005), "0.06");
+        assert_eq!(tidy(2.0), "2");
+        assert_eq!(tidy(-0.0), "0");
+        assert_eq!(numeric("link.loss", "5%"), Some((0.05, "")));
+        assert_eq!(numeric("link.latency", "1.5ms"), Some((1.5, "ms")));
+        assert_eq!(numeric("link.rate", "10Mbit"), Some((10.0, "Mbit/s")));
+        assert_eq!(numeric("client.rx_buffer", "4KiB"), Some((4096.0, "bytes")));
+        assert_eq!(numeric("client.congestion", "reno"), None);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 50), 2.0);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 95), 4.0);
+    }
 }
