@@ -143,6 +143,17 @@ fn sharded_equals_unsharded(n: usize) {
         merge.extend(["--format", format]);
         let merged = stdout(&tcpsim(&merge));
         assert_eq!(merged, whole, "{format} from {n} shards");
+        match format {
+            "csv" => assert_eq!(whole.lines().count(), 1 + 6, "{whole}"),
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&whole).unwrap();
+                assert_eq!(v["runs"], 180);
+                assert_eq!(v["cells"].as_array().unwrap().len(), 6);
+                assert_eq!(v["cells"][5]["values"][1], "delay=5ms");
+                assert_eq!(v["cells"][5]["runs"], 30);
+            }
+            _ => assert!(whole.contains("× 6 cells = 180 runs"), "{whole}"),
+        }
     }
     // The plot too.
     let whole_svg = dir.join("whole.svg");
