@@ -51,6 +51,7 @@ pub mod check;
 pub mod guard;
 pub mod model;
 pub mod os;
+pub mod overrides;
 pub mod program;
 pub(crate) mod record;
 pub mod render;
@@ -59,6 +60,7 @@ pub mod scenario;
 pub mod seq;
 pub mod sim;
 pub mod socket;
+pub mod sweep;
 pub(crate) mod tlp;
 pub mod trace;
 

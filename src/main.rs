@@ -17,10 +17,16 @@ struct Cli {
 enum Command {
     /// Replay a scenario and print its trace.
     Run(cli::run::Args),
+    /// Run a scenario over many seeds and a grid of values; print statistics.
+    Sweep(cli::sweep::Args),
+    /// Combine the shard files of a sweep into its output.
+    Merge(cli::merge::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => cli::run::main(args),
+        Command::Sweep(args) => cli::sweep::main(args),
+        Command::Merge(args) => cli::merge::main(args),
     }
 }

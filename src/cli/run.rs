@@ -20,6 +20,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    knobs: super::knobs::Knobs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -43,6 +45,10 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = args.knobs.apply(&mut scenario) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -52,9 +58,14 @@ pub fn main(args: Args) -> ExitCode {
             Capture::Server => Role::Server,
         };
     }
+    // The effective values, so that any run can be reproduced with --set.
+    let settings = tcpsim::overrides::describe(&tcpsim::overrides::settings(&scenario));
     let trace = tcpsim::run(scenario);
     let out = match args.format {
-        Format::Table => tcpsim::render::table(&trace),
+        Format::Table => {
+            let indented: String = settings.lines().map(|l| format!("  {l}\n")).collect();
+            format!("{}settings:\n{indented}", tcpsim::render::table(&trace))
+        }
         Format::Tsv => tcpsim::render::tsv(&trace),
         Format::Json => tcpsim::render::json(&trace),
     };

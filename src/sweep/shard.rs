@@ -1,0 +1,110 @@
+//! Shard files: the rows one shard computed, with the spec they belong to,
+//! and merging a complete set of them back into the sweep's rows.
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::RunRow;
+use super::spec::{Shard, Spec};
+
+/// Bumped when the shard file format changes.
+pub const FORMAT: u32 = 1;
+
+/// What `tcpsim sweep --shard i/n` writes (as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardFile {
+    pub tcpsim_shard: u32,
+    pub spec: Spec,
+    pub shard: Shard,
+    pub rows: Vec<RunRow>,
+}
+
+impl ShardFile {
+    pub fn new(spec: Spec, shard: Shard, rows: Vec<RunRow>) -> ShardFile {
+        ShardFile {
+            tcpsim_shard: FORMAT,
+            spec,
+            shard,
+            rows,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string(self).expect("plain data serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Read a shard file; `name` is used in errors.
+    pub fn parse(name: &str, text: &str) -> Result<ShardFile, String> {
+        let file: ShardFile = serde_json::from_str(text)
+            .map_err(|e| format!("{name}: not a tcpsim shard file: {e}"))?;
+        if file.tcpsim_shard != FORMAT {
+            return Err(format!(
+                "{name}: shard format {} is not the supported format {FORMAT}",
+                file.tcpsim_shard
+            ));
+        }
+        let expected = file.shard.runs(file.spec.runs());
+        let have: Vec<u64> = file.rows.iter().map(|r| r.run).collect();
+        if have != expected {
+            return Err(format!(
+                "{name}: shard {}/{} should hold runs {}, but holds {}",
+                file.shard.index,
+                file.shard.count,
+                list(&expected),
+                list(&have)
+            ));
+        }
+        Ok(file)
+    }
+}
+
+fn list(runs: &[u64]) -> String {
+    let shown: Vec<String> = runs.iter().take(5).map(u64::to_string).collect();
+    let more = if runs.len() > 5 { ", ..." } else { "" };
+    format!("[{}{more}] ({} runs)", shown.join(", "), runs.len())
+}
+
+/// Combine one file per shard (in any order) into the spec and all rows in
+/// run order. Every file must come from the same sweep (same spec and shard
+/// count), and every shard must be there exactly once.
+pub fn merge(files: &[(String, ShardFile)]) -> Result<(Spec, Vec<RunRow>), String> {
+    let Some((first_name, first)) = files.first() else {
+        return Err("no shard files given".to_string());
+    };
+    let count = first.shard.count;
+    let mut by_index: Vec<Option<&str>> = vec![None; count as usize];
+    for (name, f) in files {
+        if f.spec != first.spec {
+            return Err(format!(
+                "{name} is from a different sweep than {first_name} (file, seeds, overrides, varied values or scenario settings differ)"
+            ));
+        }
+        if f.shard.count != count {
+            return Err(format!(
+                "{name} is shard {}/{}, but {first_name} is one of {count} shards",
+                f.shard.index, f.shard.count
+            ));
+        }
+        let slot = &mut by_index[(f.shard.index - 1) as usize];
+        if let Some(other) = slot {
+            return Err(format!(
+                "{name} and {other} are both shard {}/{count}",
+                f.shard.index
+            ));
+        }
+        *slot = Some(name);
+    }
+    let missing: Vec<String> = by_index
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shard(s) {}", missing.join(", ")));
+    }
+    let mut rows: Vec<RunRow> = files.iter().flat_map(|(_, f)| f.rows.clone()).collect();
+    rows.sort_by_key(|r| r.run);
+    Ok((first.spec.clone(), rows))
+}
