@@ -37,7 +37,12 @@ pub enum Flag {
     /// One byte sent into the peer's zero window.
     ZeroWindowProbe,
     /// The `count`th repeat of the ACK first sent in frame `of`.
-    DuplicateAck { of: usize, count: u32 },
+    DuplicateAck {
+        /// Frame number of the segment this duplicates the ACK of.
+        of: usize,
+        /// Which duplicate this is (#n).
+        count: u32,
+    },
     /// The answer to a keep-alive.
     KeepAliveAck,
     /// 0 or 1 byte one below the next expected sequence number.

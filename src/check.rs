@@ -96,6 +96,7 @@ pub struct Violation {
     /// 1-based frame number (Wireshark's No.); 0 for a violation about the
     /// run as a whole (delivery).
     pub frame: usize,
+    /// The rule broken.
     pub rule: Rule,
     /// What was seen, with relative sequence numbers (the ISN is 0).
     pub detail: String,

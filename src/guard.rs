@@ -22,6 +22,7 @@ use crate::trace::Trace;
 pub struct RunPanic {
     /// The scenario's name (its file stem).
     pub scenario: String,
+    /// The seed of the run.
     pub seed: u64,
     /// The panic message.
     pub message: String,

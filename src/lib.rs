@@ -38,17 +38,17 @@
 //!   what the `tcpsim` command does.
 
 pub(crate) mod ack_policy;
-pub mod builder;
-pub(crate) mod device;
-pub(crate) mod fault;
 pub mod analysis;
+pub mod builder;
+pub mod check;
+pub(crate) mod device;
 pub mod expect;
+pub(crate) mod fault;
 pub mod fidelity;
 pub mod frame;
+pub mod guard;
 pub(crate) mod host;
 pub(crate) mod link;
-pub mod check;
-pub mod guard;
 pub mod model;
 pub mod os;
 pub mod overrides;

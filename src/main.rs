@@ -21,6 +21,8 @@ enum Command {
     Sweep(cli::sweep::Args),
     /// Combine the shard files of a sweep into its output.
     Merge(cli::merge::Args),
+    /// Check a scenario's trace or a pcapng capture against TCP's rules.
+    Check(cli::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,5 +30,6 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::main(args),
         Command::Sweep(args) => cli::sweep::main(args),
         Command::Merge(args) => cli::merge::main(args),
+        Command::Check(args) => cli::check::main(args),
     }
 }

@@ -33,11 +33,17 @@ pub struct Seg {
     pub frame: usize,
     /// Capture time in microseconds (only compared with other times).
     pub time_us: u64,
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Source port.
     pub src_port: u16,
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// Destination port.
     pub dst_port: u16,
+    /// Raw sequence number.
     pub seq: u32,
+    /// Raw acknowledgment number.
     pub ack: u32,
     /// Flag bits (see [`flags`]).
     pub flags: u8,
@@ -55,6 +61,7 @@ pub struct Seg {
 }
 
 impl Seg {
+    /// Whether every flag in `bits` is set.
     pub fn has(&self, bits: u8) -> bool {
         self.flags & bits == bits
     }

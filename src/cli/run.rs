@@ -20,6 +20,21 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Explain every segment (same as --format explain).
+    #[arg(long)]
+    explain: bool,
+    /// Also write the capture as a pcapng file (open it in Wireshark).
+    #[arg(long, value_name = "OUT.pcapng")]
+    pcap: Option<PathBuf>,
+    /// Also write a ladder diagram as SVG.
+    #[arg(long, value_name = "OUT.svg")]
+    svg: Option<PathBuf>,
+    /// Stop at this much simulated time (e.g. 30s, 10min).
+    #[arg(long, value_name = "DURATION")]
+    max_sim_time: Option<String>,
+    /// Stop after this many events.
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
     #[command(flatten)]
     knobs: super::knobs::Knobs,
 }
@@ -35,6 +50,10 @@ enum Format {
     Table,
     Tsv,
     Json,
+    /// A Mermaid sequenceDiagram (renders on GitHub).
+    Mermaid,
+    /// Every segment explained, in the write-up's X/Y notation.
+    Explain,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -52,6 +71,26 @@ pub fn main(args: Args) -> ExitCode {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
+    if let Some(text) = &args.max_sim_time {
+        match tcpsim::scenario::parse_duration(text) {
+            Ok(limit) if limit > 0 => scenario.max_sim_time = limit,
+            Ok(_) => {
+                eprintln!("error: --max-sim-time must be more than 0");
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("error: --max-sim-time {text}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(limit) = args.max_events {
+        if limit == 0 {
+            eprintln!("error: --max-events must be at least 1");
+            return ExitCode::from(2);
+        }
+        scenario.max_events = limit;
+    }
     if let Some(capture) = args.capture {
         scenario.capture = match capture {
             Capture::Client => Role::Client,
@@ -60,15 +99,55 @@ pub fn main(args: Args) -> ExitCode {
     }
     // The effective values, so that any run can be reproduced with --set.
     let settings = tcpsim::overrides::describe(&tcpsim::overrides::settings(&scenario));
-    let trace = tcpsim::run(scenario);
-    let out = match args.format {
+    let trace = match tcpsim::guard::run_catching(scenario) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}", e.with_file(args.file.display().to_string()));
+            return ExitCode::from(101);
+        }
+    };
+    if let Some(path) = &args.pcap
+        && let Err(e) = super::sweep::write_atomically(path, tcpsim::render::pcapng_bytes(&trace))
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    if let Some(path) = &args.svg
+        && let Err(e) = super::sweep::write_atomically(path, tcpsim::render::svg(&trace))
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let format = if args.explain {
+        Format::Explain
+    } else {
+        args.format
+    };
+    let out = match format {
         Format::Table => {
             let indented: String = settings.lines().map(|l| format!("  {l}\n")).collect();
             format!("{}settings:\n{indented}", tcpsim::render::table(&trace))
         }
         Format::Tsv => tcpsim::render::tsv(&trace),
         Format::Json => tcpsim::render::json(&trace),
+        Format::Mermaid => tcpsim::render::mermaid(&trace),
+        Format::Explain => tcpsim::render::explain(&trace),
     };
     print!("{out}");
-    ExitCode::SUCCESS
+    match trace.ending {
+        tcpsim::trace::Ending::Finished => ExitCode::SUCCESS,
+        tcpsim::trace::Ending::TimeLimit(t) => {
+            eprintln!(
+                "stopped: the simulated-time limit ({:.6} s) was reached before every program finished; raise it with --max-sim-time",
+                t as f64 / 1e6
+            );
+            ExitCode::from(3)
+        }
+        tcpsim::trace::Ending::EventLimit(n) => {
+            eprintln!(
+                "stopped: the event limit ({n}) was reached before every program finished; raise it with --max-events"
+            );
+            ExitCode::from(3)
+        }
+    }
 }

@@ -274,7 +274,7 @@ fn write_output(path: Option<&Path>, text: &str) -> ExitCode {
 
 /// Write to a temporary file beside `path`, then rename it over `path`: a
 /// reader never sees half a file, and a failed run leaves the old one.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_atomically(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -284,7 +284,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| format!("{}: not a file name", path.display()))?;
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)
+    std::fs::write(&tmp, text.as_ref())
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);

@@ -13,7 +13,9 @@ use super::apply::step_kind;
 /// One effective value: `--set {path}={value}` reproduces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
+    /// Dotted path, as `--set` takes it.
     pub path: String,
+    /// The effective value, as `--set` takes it.
     pub value: String,
 }
 

@@ -7,7 +7,7 @@
 //! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark.
 //! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
-//! - [`explain`]: every segment explained, in the course write-up's X/Y notation.
+//! - [`explain()`]: every segment explained, in the course write-up's X/Y notation.
 
 pub mod explain;
 mod json;
@@ -23,8 +23,8 @@ mod tsv;
 
 pub use explain::explain;
 pub use json::json;
-pub use pcapng::{pcapng_bytes, write_pcapng};
 pub use mermaid::mermaid;
+pub use pcapng::{pcapng_bytes, write_pcapng};
 pub use summary::summary;
 pub use svg::svg;
 pub use table::table;

@@ -11,7 +11,9 @@ use crate::trace::{Ending, Trace};
 pub struct RunRow {
     /// Position in the grid (cell-major, then seed).
     pub run: u64,
+    /// Index of the grid cell.
     pub cell: u64,
+    /// The seed of the run.
     pub seed: u64,
     /// `finished`, `time_limit` or `event_limit`.
     pub ending: String,
@@ -29,13 +31,21 @@ pub struct RunRow {
     pub ended_rst: u32,
     /// Connections still open, or closed one way only, when the run stopped.
     pub ended_open: u32,
+    /// Frames put on the link.
     pub frames: u64,
+    /// Frames carrying payload.
     pub data_segments: u64,
+    /// Data segments resent.
     pub retransmissions: u64,
+    /// Duplicate ACKs.
     pub dup_acks: u64,
+    /// Segments with RST.
     pub rsts: u64,
+    /// Frames the link lost.
     pub dropped: u64,
+    /// Frames the link delivered twice.
     pub duplicated: u64,
+    /// Payload bytes on the wire, resends included.
     pub payload_bytes: u64,
     /// Bytes both programs handed to send().
     pub sent_bytes: u64,
@@ -75,6 +85,7 @@ pub const METRICS: &[(&str, &str)] = &[
 ];
 
 impl RunRow {
+    /// The metrics of one finished run.
     pub fn from_trace(run: u64, cell: u64, trace: &Trace) -> RunRow {
         let program = |role: Role| trace.programs.iter().find(|p| p.role == role);
         let intact = match (program(Role::Client), program(Role::Server)) {

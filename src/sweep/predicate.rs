@@ -7,7 +7,7 @@
 //! !intact || (time_limit && seed != 7)
 //! ```
 //!
-//! Names are the metrics of [`METRICS`](super::metrics::METRICS); numbers
+//! Names are the metrics of [`super::metrics::METRICS`]; numbers
 //! are decimals; `true` and `false` are 1 and 0. A bare metric is true when
 //! it is not zero. `&&` binds tighter than `||`, as in C and Rust.
 
@@ -55,8 +55,11 @@ enum Token {
 /// A parse error: what went wrong and at which byte of the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PredicateError {
+    /// The predicate as written.
     pub text: String,
+    /// Byte offset of the error in `text`.
     pub at: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -72,6 +75,7 @@ impl std::fmt::Display for PredicateError {
 impl std::error::Error for PredicateError {}
 
 impl Predicate {
+    /// Parse a predicate such as `rst > 0 && retransmissions >= 2`.
     pub fn parse(text: &str) -> Result<Predicate, PredicateError> {
         let err = |at: usize, message: String| PredicateError {
             text: text.to_string(),
@@ -94,10 +98,12 @@ impl Predicate {
         })
     }
 
+    /// The predicate as written.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// Whether the predicate holds for one run.
     pub fn holds(&self, row: &RunRow) -> bool {
         eval(&self.expr, row) != 0.0
     }

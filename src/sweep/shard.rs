@@ -12,13 +12,18 @@ pub const FORMAT: u32 = 1;
 /// What `tcpsim sweep --shard i/n` writes (as JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardFile {
+    /// Format version of the shard file.
     pub tcpsim_shard: u32,
+    /// The sweep this belongs to.
     pub spec: Spec,
+    /// Which slice of the grid.
     pub shard: Shard,
+    /// One row per run of the slice.
     pub rows: Vec<RunRow>,
 }
 
 impl ShardFile {
+    /// A shard file for these rows.
     pub fn new(spec: Spec, shard: Shard, rows: Vec<RunRow>) -> ShardFile {
         ShardFile {
             tcpsim_shard: FORMAT,
@@ -28,6 +33,7 @@ impl ShardFile {
         }
     }
 
+    /// The file's JSON text.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string(self).expect("plain data serializes");
         text.push('\n');

@@ -8,7 +8,9 @@ use crate::overrides::{self, Setting};
 /// An inclusive range of seeds, `first..last` (`1..1000` is 1000 seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedRange {
+    /// First seed.
     pub first: u64,
+    /// Last seed (inclusive).
     pub last: u64,
 }
 
@@ -42,6 +44,7 @@ impl SeedRange {
         Ok(range)
     }
 
+    /// How many seeds.
     pub fn count(&self) -> u64 {
         self.last - self.first + 1
     }
@@ -60,7 +63,9 @@ impl std::fmt::Display for SeedRange {
 /// One varied parameter: a path or shorthand and its values, as given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vary {
+    /// The varied setting (a `--set` path or knob).
     pub name: String,
+    /// Its values, in grid order.
     pub values: Vec<String>,
 }
 
@@ -93,9 +98,11 @@ pub struct Spec {
     pub file: String,
     /// The scenario's name (the file stem).
     pub scenario: String,
+    /// The seeds each cell runs.
     pub seeds: SeedRange,
     /// Overrides applied to every run, `name=value`, in order.
     pub set: Vec<String>,
+    /// The varied settings; the grid is their product.
     pub vary: Vec<Vary>,
     /// The effective values of the base scenario (after `set`, before
     /// `vary`), `path=value`; the seed is left out, `seeds` gives it.
@@ -103,10 +110,12 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// Cells in the grid.
     pub fn cells(&self) -> u64 {
         self.vary.iter().map(|v| v.values.len() as u64).product()
     }
 
+    /// Runs in the sweep (cells × seeds).
     pub fn runs(&self) -> u64 {
         self.cells() * self.seeds.count()
     }
@@ -155,6 +164,7 @@ impl Spec {
 
 /// A spec made ready to run: one validated scenario per cell.
 pub struct Plan {
+    /// The sweep this belongs to.
     pub spec: Spec,
     cells: Vec<Scenario>,
 }
@@ -245,7 +255,9 @@ impl Plan {
 /// (high loss) do not all land on one machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
+    /// This shard's index (0-based).
     pub index: u64,
+    /// How many shards in all.
     pub count: u64,
 }
 
@@ -262,6 +274,7 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
+    /// Whether run number `run` belongs to this shard.
     pub fn contains(&self, run: u64) -> bool {
         run % self.count == self.index - 1
     }

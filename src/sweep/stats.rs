@@ -19,26 +19,40 @@ pub fn percentile(sorted: &[u64], p: u64) -> u64 {
 /// What one cell's runs add up to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellStats {
+    /// Runs in the cell.
     pub runs: u64,
     /// Runs whose streams both arrived whole ([`RunRow::intact`]).
     pub intact: u64,
+    /// Connections that ended with FIN both ways.
     pub ended_fin: u64,
+    /// Connections that ended with a RST.
     pub ended_rst: u64,
+    /// Connections still open at the end.
     pub ended_open: u64,
+    /// Runs stopped by the time limit.
     pub time_limit: u64,
+    /// Runs stopped by the event limit.
     pub event_limit: u64,
+    /// Median simulated completion time.
     pub completion_p50_us: u64,
+    /// 95th percentile of completion time.
     pub completion_p95_us: u64,
+    /// Slowest completion time.
     pub completion_max_us: u64,
+    /// Data segments resent.
     pub retransmissions: u64,
+    /// Duplicate ACKs.
     pub dup_acks: u64,
+    /// Segments with RST.
     pub rsts: u64,
+    /// Bytes delivered over all runs.
     pub delivered_bytes: u64,
     /// Median over runs of delivered bytes per simulated second.
     pub goodput_p50_bytes_per_s: u64,
 }
 
 impl CellStats {
+    /// Statistics over the runs of a cell.
     pub fn of(rows: &[&RunRow]) -> CellStats {
         let mut completion: Vec<u64> = rows.iter().map(|r| r.completion_us).collect();
         completion.sort_unstable();
