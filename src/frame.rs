@@ -90,33 +90,8 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
         return None;
     }
     let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
-    let mut bits = 0u8;
-    for (set, bit) in [
-        (tcp.fin(), flags::FIN),
-        (tcp.syn(), flags::SYN),
-        (tcp.rst(), flags::RST),
-        (tcp.psh(), flags::PSH),
-        (tcp.ack(), flags::ACK),
-        (tcp.urg(), flags::URG),
-        (tcp.ece(), flags::ECE),
-        (tcp.cwr(), flags::CWR),
-    ] {
-        if set {
-            bits |= bit;
-        }
-    }
-    let mut mss = None;
-    let mut options = tcp.options();
-    while !options.is_empty() {
-        match TcpOption::parse(options) {
-            Ok((rest, TcpOption::MaxSegmentSize(value))) => {
-                mss = Some(value);
-                options = rest;
-            }
-            Ok((_, TcpOption::EndOfList)) | Err(_) => break,
-            Ok((rest, _)) => options = rest,
-        }
-    }
+    let bits = flag_bits(&tcp);
+    let (mss, _) = handshake_options(&tcp);
     Some(Segment {
         ends: Endpoints {
             src: ip.src_addr(),
@@ -148,6 +123,45 @@ pub fn header_len(frame: &[u8]) -> usize {
     };
     let len = 14 + usize::from(ip.header_len()) + usize::from(tcp.header_len());
     len.min(frame.len())
+}
+
+/// The flag bits of a TCP header, as [`flags`] numbers them.
+pub fn flag_bits(tcp: &TcpPacket<&[u8]>) -> u8 {
+    [
+        (tcp.fin(), flags::FIN),
+        (tcp.syn(), flags::SYN),
+        (tcp.rst(), flags::RST),
+        (tcp.psh(), flags::PSH),
+        (tcp.ack(), flags::ACK),
+        (tcp.urg(), flags::URG),
+        (tcp.ece(), flags::ECE),
+        (tcp.cwr(), flags::CWR),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .fold(0, |bits, (_, bit)| bits | bit)
+}
+
+/// The options a SYN negotiates: MSS and window-scale shift (RFC 9293 3.7.1,
+/// RFC 7323 2.2), when present.
+pub fn handshake_options(tcp: &TcpPacket<&[u8]>) -> (Option<u16>, Option<u8>) {
+    let (mut mss, mut wscale) = (None, None);
+    let mut options = tcp.options();
+    while !options.is_empty() {
+        match TcpOption::parse(options) {
+            Ok((rest, TcpOption::MaxSegmentSize(value))) => {
+                mss = Some(value);
+                options = rest;
+            }
+            Ok((rest, TcpOption::WindowScale(shift))) => {
+                wscale = Some(shift);
+                options = rest;
+            }
+            Ok((_, TcpOption::EndOfList)) | Err(_) => break,
+            Ok((rest, _)) => options = rest,
+        }
+    }
+    (mss, wscale)
 }
 
 /// MAC addresses of a frame: (source, destination).

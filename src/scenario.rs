@@ -33,19 +33,19 @@ use crate::model::{
 // Limits and defaults
 // ---------------------------------------------------------------------------
 
-const KIB: u64 = 1024;
-const GIB: u64 = 1024 * 1024 * 1024;
+pub(crate) const KIB: u64 = 1024;
+pub(crate) const GIB: u64 = 1024 * 1024 * 1024;
 
 /// Longest duration accepted anywhere: one day.
 const MAX_DURATION_US: u128 = 86_400 * 1_000_000;
 /// Smallest drop-tail queue: one full Ethernet frame.
-const MIN_QUEUE_BYTES: u64 = 1514;
-const MIN_BUFFER: u64 = 64;
-const MAX_BUFFER: u64 = GIB;
-const MAX_RECV: u64 = GIB;
-const MAX_SEND_BYTES: u64 = 1 << 40;
-const MAX_ECHO_TIMES: u64 = 1_000_000;
-const MAX_BACKLOG: u64 = 4096;
+pub(crate) const MIN_QUEUE_BYTES: u64 = 1514;
+pub(crate) const MIN_BUFFER: u64 = 64;
+pub(crate) const MAX_BUFFER: u64 = GIB;
+pub(crate) const MAX_RECV: u64 = GIB;
+pub(crate) const MAX_SEND_BYTES: u64 = 1 << 40;
+pub(crate) const MAX_ECHO_TIMES: u64 = 1_000_000;
+pub(crate) const MAX_BACKLOG: u64 = 4096;
 const MAX_CONNECTIONS: u64 = 10_000;
 
 const DEFAULT_SEED: u64 = defaults::SEED;

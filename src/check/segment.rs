@@ -7,9 +7,7 @@
 
 use std::net::Ipv4Addr;
 
-use smoltcp::wire::{
-    EthernetFrame, EthernetProtocol, IpProtocol, Ipv4Packet, TcpOption, TcpPacket,
-};
+use smoltcp::wire::{EthernetFrame, EthernetProtocol, IpProtocol, Ipv4Packet, TcpPacket};
 
 use crate::trace::flags;
 
@@ -129,33 +127,8 @@ pub fn parse(link: Link, data: &[u8], frame: usize, time_us: u64) -> Option<Seg>
     let len = total.checked_sub(ihl + header_len)?;
     let payload = tcp.payload();
     let payload = (payload.len() == len).then(|| payload.to_vec());
-    let mut bits = 0u8;
-    for (set, bit) in [
-        (tcp.fin(), flags::FIN),
-        (tcp.syn(), flags::SYN),
-        (tcp.rst(), flags::RST),
-        (tcp.psh(), flags::PSH),
-        (tcp.ack(), flags::ACK),
-        (tcp.urg(), flags::URG),
-        (tcp.ece(), flags::ECE),
-        (tcp.cwr(), flags::CWR),
-    ] {
-        if set {
-            bits |= bit;
-        }
-    }
-    let mut wscale = None;
-    let mut options = tcp.options();
-    while !options.is_empty() {
-        match TcpOption::parse(options) {
-            Ok((rest, TcpOption::WindowScale(shift))) => {
-                wscale = Some(shift);
-                options = rest;
-            }
-            Ok((_, TcpOption::EndOfList)) | Err(_) => break,
-            Ok((rest, _)) => options = rest,
-        }
-    }
+    let bits = crate::frame::flag_bits(&tcp);
+    let (_, wscale) = crate::frame::handshake_options(&tcp);
     Some(Seg {
         frame,
         time_us,

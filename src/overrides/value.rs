@@ -8,16 +8,12 @@ use crate::model::Micros;
 use crate::scenario::{parse_duration, parse_rate, parse_size};
 use crate::trace::flags;
 
-pub(crate) const KIB: u64 = 1024;
-pub(crate) const GIB: u64 = 1 << 30;
-/// Smallest drop-tail queue: one full Ethernet frame.
-pub(crate) const MIN_QUEUE_BYTES: u64 = 1514;
-pub(crate) const MIN_BUFFER: u64 = 64;
-pub(crate) const MAX_BUFFER: u64 = GIB;
-pub(crate) const MAX_RECV: u64 = GIB;
-pub(crate) const MAX_SEND_BYTES: u64 = 1 << 40;
-pub(crate) const MAX_ECHO_TIMES: u64 = 1_000_000;
-pub(crate) const MAX_BACKLOG: u64 = 4096;
+// The limits are the scenario file's own, so an override accepts exactly what
+// a file would.
+pub(crate) use crate::scenario::{
+    GIB, KIB, MAX_BACKLOG, MAX_BUFFER, MAX_ECHO_TIMES, MAX_RECV, MAX_SEND_BYTES, MIN_BUFFER,
+    MIN_QUEUE_BYTES,
+};
 
 pub(crate) type Parsed<T> = Result<T, String>;
 
