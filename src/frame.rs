@@ -60,6 +60,8 @@ pub struct Segment {
     pub frame_len: u32,
     /// MSS option, when present (SYN segments).
     pub mss: Option<u16>,
+    /// The window-scale option's shift, on a SYN (RFC 7323 2.2).
+    pub wscale: Option<u8>,
 }
 
 impl Segment {
@@ -91,7 +93,7 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
     }
     let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
     let bits = flag_bits(&tcp);
-    let (mss, _) = handshake_options(&tcp);
+    let (mss, wscale) = handshake_options(&tcp);
     Some(Segment {
         ends: Endpoints {
             src: ip.src_addr(),
@@ -106,6 +108,7 @@ pub fn parse(frame: &[u8]) -> Option<Segment> {
         payload_len: tcp.payload().len() as u32,
         frame_len: frame.len() as u32,
         mss,
+        wscale,
     })
 }
 
@@ -221,17 +224,87 @@ pub fn build_rst(
     buf
 }
 
-/// A copy of a TCP frame with a new acknowledgment number and a fresh checksum
-/// (a retransmission carries the receiver's current state).
-pub fn with_ack(frame: &[u8], ack: u32) -> Vec<u8> {
-    let mut copy = frame.to_vec();
+/// Changes the socket layer makes to a segment smoltcp wrote or is about to
+/// read, where smoltcp 0.14 differs from Linux (see `socket`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Edit {
+    /// A new sequence number.
+    pub seq: Option<u32>,
+    /// A new acknowledgment number.
+    pub ack: Option<u32>,
+    /// A new (raw, unscaled) window field.
+    pub win: Option<u16>,
+    /// Keep only these payload bytes (offsets into the payload); the sequence
+    /// number moves up by the bytes cut from the front.
+    pub payload: Option<(u32, u32)>,
+    /// Clear the FIN flag.
+    pub clear_fin: bool,
+}
+
+/// A copy of a TCP frame with `edit` applied and fresh IPv4 and TCP checksums;
+/// the frame unchanged when it is not TCP over IPv4.
+pub fn edited(frame: &[u8], edit: Edit) -> Vec<u8> {
+    let Some(seg) = parse(frame) else {
+        return frame.to_vec();
+    };
+    let mut seq = edit.seq.unwrap_or(seg.seq);
+    let mut copy = match edit.payload {
+        Some((from, to)) if (from, to) != (0, seg.payload_len) => {
+            let from = from.min(seg.payload_len);
+            let to = to.clamp(from, seg.payload_len);
+            let start = frame.len() - seg.payload_len as usize;
+            seq = seq.wrapping_add(from);
+            let mut copy = frame[..start].to_vec();
+            copy.extend_from_slice(&frame[start + from as usize..start + to as usize]);
+            let mut eth = EthernetFrame::new_unchecked(&mut copy[..]);
+            let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
+            let cut = (seg.payload_len - (to - from)) as u16;
+            ip.set_total_len(ip.total_len() - cut);
+            ip.fill_checksum();
+            copy
+        }
+        _ => frame.to_vec(),
+    };
     let mut eth = EthernetFrame::new_unchecked(&mut copy[..]);
     let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
     let (src, dst) = (ip.src_addr(), ip.dst_addr());
     let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
-    tcp.set_ack_number(TcpSeqNumber(ack as i32));
+    tcp.set_seq_number(TcpSeqNumber(seq as i32));
+    if let Some(ack) = edit.ack {
+        tcp.set_ack_number(TcpSeqNumber(ack as i32));
+    }
+    if let Some(win) = edit.win {
+        tcp.set_window_len(win);
+    }
+    if edit.clear_fin {
+        tcp.set_fin(false);
+    }
     tcp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
     copy
+}
+
+/// A data segment from 10.0.0.1:40000 to 10.0.0.2:80 with ACK 5 and window
+/// 100, for tests.
+#[cfg(test)]
+pub(crate) fn data_frame(seq: u32, payload: &[u8], fin: bool) -> Vec<u8> {
+    let ends = Endpoints {
+        src: Ipv4Addr::new(10, 0, 0, 1),
+        src_port: 40000,
+        dst: Ipv4Addr::new(10, 0, 0, 2),
+        dst_port: 80,
+    };
+    let mut frame = build_rst([2; 6], [4; 6], ends, seq, Some(5));
+    frame.extend_from_slice(payload);
+    let mut eth = EthernetFrame::new_unchecked(&mut frame[..]);
+    let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
+    ip.set_total_len(ip.total_len() + payload.len() as u16);
+    ip.fill_checksum();
+    let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
+    tcp.set_rst(false);
+    tcp.set_fin(fin);
+    tcp.set_window_len(100);
+    tcp.fill_checksum(&IpAddress::Ipv4(ends.src), &IpAddress::Ipv4(ends.dst));
+    frame
 }
 
 #[cfg(test)]
@@ -262,5 +335,58 @@ mod tests {
         let with_ack = parse(&build_rst([2; 6], [4; 6], ends, 7, Some(9))).unwrap();
         assert_eq!(with_ack.flags, flags::RST | flags::ACK);
         assert_eq!(with_ack.ack, 9);
+    }
+
+    fn checksums_good(frame: &[u8]) -> bool {
+        let eth = EthernetFrame::new_checked(frame).unwrap();
+        let ip = Ipv4Packet::new_checked(eth.payload()).unwrap();
+        let tcp = TcpPacket::new_checked(ip.payload()).unwrap();
+        ip.verify_checksum()
+            && tcp.verify_checksum(
+                &IpAddress::Ipv4(ip.src_addr()),
+                &IpAddress::Ipv4(ip.dst_addr()),
+            )
+    }
+
+    #[test]
+    fn edits_cut_payload_move_seq_and_keep_checksums_valid() {
+        let frame = data_frame(1000, b"abcdefghij", true);
+        assert!(checksums_good(&frame));
+        let head = edited(
+            &frame,
+            Edit {
+                payload: Some((0, 4)),
+                clear_fin: true,
+                ..Edit::default()
+            },
+        );
+        let seg = parse(&head).unwrap();
+        assert_eq!(
+            (seg.seq, seg.payload_len, seg.has(flags::FIN)),
+            (1000, 4, false)
+        );
+        assert!(head.ends_with(b"abcd") && checksums_good(&head));
+        let tail = edited(
+            &frame,
+            Edit {
+                payload: Some((4, 10)),
+                ack: Some(77),
+                win: Some(3),
+                ..Edit::default()
+            },
+        );
+        let seg = parse(&tail).unwrap();
+        assert_eq!((seg.seq, seg.ack, seg.win), (1004, 77, 3));
+        assert_eq!((seg.payload_len, seg.has(flags::FIN)), (6, true));
+        assert!(tail.ends_with(b"efghij") && checksums_good(&tail));
+        let raised = edited(
+            &frame,
+            Edit {
+                seq: Some(7),
+                ..Edit::default()
+            },
+        );
+        assert_eq!(parse(&raised).unwrap().seq, 7);
+        assert!(checksums_good(&raised));
     }
 }

@@ -146,7 +146,7 @@ impl Host {
                 self.batch_due = None;
                 stack.begin_batch();
                 for frame in std::mem::take(&mut self.rx_waiting) {
-                    if stack.inbound(&frame) {
+                    if let Some(frame) = stack.inbound(frame) {
                         stack.device.rx.push_back(frame);
                     }
                 }

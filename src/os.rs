@@ -295,7 +295,9 @@ impl Conn {
                     Err(Gone::ResetByPeer | Gone::ResetAfterClose | Gone::AbortedUnread(_)) => {
                         return Poll::Ready(Err(SocketError::Reset));
                     }
-                    Err(Gone::Closed) => return Poll::Ready(Err(SocketError::Closed)),
+                    Err(Gone::Closed | Gone::BrokenPipe) => {
+                        return Poll::Ready(Err(SocketError::Closed));
+                    }
                 }
             }
             Poll::Ready(Ok(()))

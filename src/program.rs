@@ -3,11 +3,13 @@
 //! echo server).
 
 use std::net::Ipv4Addr;
-use std::rc::Rc;
+
+mod cursor;
 
 use crate::model::{ClientProgram, EchoServer, Micros, ServerMode, Step, Transform};
 use crate::os::Os;
 use crate::socket::{ConnId, ConnectState, ListenerId, Recv};
+use cursor::StepCursor;
 
 /// What a program is waiting for after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,23 +92,9 @@ static PATTERN: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
         .collect()
 });
 
-fn flatten(steps: &[Step], out: &mut Vec<Step>) {
-    for step in steps {
-        match step {
-            Step::Repeat { times, steps } => {
-                for _ in 0..*times {
-                    flatten(steps, out);
-                }
-            }
-            other => out.push(other.clone()),
-        }
-    }
-}
-
 /// The client of the scenario format: runs its steps in order.
 pub struct Client {
-    steps: Rc<[Step]>,
-    pc: usize,
+    steps: StepCursor,
     server: (Ipv4Addr, u16),
     local_port: Option<u16>,
     conn: Option<ConnId>,
@@ -118,11 +106,8 @@ pub struct Client {
 impl Client {
     /// The client of a scenario, connecting to `server`.
     pub fn new(program: &ClientProgram, server: (Ipv4Addr, u16)) -> Client {
-        let mut steps = Vec::new();
-        flatten(&program.steps, &mut steps);
         Client {
-            steps: steps.into(),
-            pc: 0,
+            steps: StepCursor::new(&program.steps),
             server,
             local_port: program.port,
             conn: None,
@@ -132,7 +117,7 @@ impl Client {
     }
 
     fn next(&mut self) {
-        self.pc += 1;
+        self.steps.advance();
         self.offset = 0;
         self.sleep_until = None;
     }
@@ -140,8 +125,10 @@ impl Client {
 
 impl Program for Client {
     fn resume(&mut self, os: &Os) -> Status {
-        let steps = Rc::clone(&self.steps);
-        while let Some(step) = steps.get(self.pc) {
+        while self.steps.settle() {
+            // `next()` moves `self.steps` on; the step read stays in `here`.
+            let here = self.steps.clone();
+            let Some(step) = here.step() else { break };
             let now = os.now();
             match step {
                 Step::Connect => {

@@ -142,7 +142,8 @@ impl Simulation {
             .flatten()
             .min();
             let Some(next) = next else {
-                break Ending::Finished;
+                // Nothing in flight and no timer anywhere, yet a program is not done.
+                break Ending::Deadlock;
             };
             // A deadline in the past means "as soon as possible"; the clock never goes back.
             let next = next.max(self.now);

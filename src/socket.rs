@@ -27,7 +27,9 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 
 use crate::ack_policy::{AckDecision, AckPolicy};
 use crate::device::QueueDevice;
+use crate::dup_ack::DupAckMirror;
 use crate::frame::{self, Endpoints, Segment};
+use crate::hold::{Admit, WindowHold};
 use crate::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::seq;
 use crate::tlp::TailLossProbe;
@@ -89,6 +91,10 @@ pub enum Gone {
     ResetByPeer,
     /// The connection closed normally.
     Closed,
+    /// send() after shutdown(SHUT_WR) or close(): the write side is closed, and
+    /// Linux fails the call with EPIPE (RFC 9293 3.10.2: "connection closing").
+    /// Only send() returns it; the connection itself goes on.
+    BrokenPipe,
 }
 
 impl Gone {
@@ -98,6 +104,7 @@ impl Gone {
             Gone::ResetAfterClose => "reset when data arrived after close()".to_string(),
             Gone::ResetByPeer => "reset by the peer".to_string(),
             Gone::Closed => "closed".to_string(),
+            Gone::BrokenPipe => "closed for sending".to_string(),
         }
     }
 }
@@ -137,6 +144,65 @@ struct Conn {
     fin_sent: bool,
     /// TCP_NODELAY is set.
     nodelay: bool,
+    /// shutdown(SHUT_WR) or close() was called: send() fails with EPIPE.
+    write_closed: bool,
+    /// The peer's first sequence number after its SYN (IRS + 1).
+    rcv_base: Option<u32>,
+    /// Bytes the application has read.
+    read: u64,
+    /// Window-scale shifts from the two SYNs (RFC 7323 2.2): ours, the peer's.
+    our_wscale: Option<u8>,
+    peer_wscale: Option<u8>,
+    /// Right edge of the receive window smoltcp last advertised (it trims what
+    /// arrives to it): ACK + window of the newest segment it wrote.
+    adv_edge: Option<u32>,
+    /// Window field of the last segment that actually left (held ACKs excluded).
+    sent_win: Option<u16>,
+    /// The largest right edge the peer advertised (RFC 9293 3.8.6: SND.UNA + SND.WND).
+    peer_edge: Option<u32>,
+    /// The right edge of the peer's current window: the newest ACK plus its window.
+    peer_wnd_end: Option<u32>,
+    /// Window field of the last ACK received, for duplicate-ACK detection.
+    peer_win: Option<u16>,
+    /// Our last FIN segment, for a fast retransmission of a lone FIN.
+    fin_frame: Option<Vec<u8>>,
+    /// The ACK number at which this layer last resent the FIN itself.
+    fin_resent_at: Option<u32>,
+    /// smoltcp's duplicate-ACK count, mirrored.
+    fr_mirror: DupAckMirror,
+    /// A third duplicate ACK was kept from smoltcp because its fast
+    /// retransmission would have gone past the peer's window.
+    fr_suppressed: bool,
+    /// Bytes smoltcp wrote past the peer's window, sent when it opens.
+    hold: WindowHold,
+    /// The note for the next frame `outbound` handles, when this layer sends it.
+    forced_note: Option<String>,
+}
+
+impl Conn {
+    /// The shifts the two directions use, once both SYNs are known: scaling is
+    /// on only when both SYNs carried the option (RFC 7323 2.2).
+    fn shifts(&self) -> (u8, u8) {
+        match (self.our_wscale, self.peer_wscale) {
+            (Some(ours), Some(theirs)) => (ours, theirs),
+            _ => (0, 0),
+        }
+    }
+
+    /// RCV.NXT for data: the next byte in order the application has not yet
+    /// been given or queued (smoltcp's receive queue holds only in-order bytes).
+    fn rcv_nxt(&self, queued: usize) -> Option<u32> {
+        self.rcv_base
+            .map(|base| base.wrapping_add((self.read + queued as u64) as u32))
+    }
+}
+
+/// Options of a SYN that reached a listener, kept until its connection is adopted.
+#[derive(Debug, Clone, Copy)]
+struct SynOptions {
+    mss: Option<u16>,
+    wscale: Option<u8>,
+    seq: u32,
 }
 
 struct Listener {
@@ -178,6 +244,8 @@ pub struct Stack {
     listeners: Vec<Listener>,
     /// Gone connections already answered with a RST in this receive batch.
     rst_this_batch: BTreeSet<Endpoints>,
+    /// SYNs handed to listening sockets, by our endpoints, until adopted.
+    syn_options: BTreeMap<Endpoints, SynOptions>,
     /// Frames ready for the link.
     pub outbox: Vec<Outgoing>,
     next_ephemeral: u16,
@@ -206,6 +274,7 @@ impl Stack {
             by_ends: BTreeMap::new(),
             listeners: Vec::new(),
             rst_this_batch: BTreeSet::new(),
+            syn_options: BTreeMap::new(),
             outbox: Vec::new(),
             next_ephemeral: first_ephemeral,
         }
@@ -277,6 +346,22 @@ impl Stack {
             tlp: TailLossProbe::default(),
             fin_sent: false,
             nodelay: false,
+            write_closed: false,
+            rcv_base: None,
+            read: 0,
+            our_wscale: None,
+            peer_wscale: None,
+            adv_edge: None,
+            sent_win: None,
+            peer_edge: None,
+            peer_wnd_end: None,
+            peer_win: None,
+            fin_frame: None,
+            fin_resent_at: None,
+            fr_mirror: DupAckMirror::default(),
+            fr_suppressed: false,
+            hold: WindowHold::default(),
+            forced_note: None,
         });
         if let Some(ends) = ends {
             self.by_ends.insert(ends, id);
@@ -375,6 +460,9 @@ impl Stack {
         if let Some(g) = &c.gone {
             return Err(g.clone());
         }
+        if c.write_closed {
+            return Err(Gone::BrokenPipe);
+        }
         let room = self.config.tx_buffer.saturating_sub(c.pending.len());
         let n = room.min(data.len());
         if n == 0 {
@@ -402,6 +490,7 @@ impl Stack {
             let mut buf = vec![0; max.min(socket.recv_queue())];
             let n = socket.recv_slice(&mut buf).unwrap_or(0);
             buf.truncate(n);
+            self.conns[conn].read += n as u64;
             // Reading may open the window: let smoltcp send its window update.
             self.egress();
             return Recv::Data(buf);
@@ -426,6 +515,7 @@ impl Stack {
             return;
         }
         c.app_closed = true;
+        c.write_closed = true;
         let Some(handle) = c.handle else { return };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         let unread = socket.recv_queue();
@@ -451,6 +541,7 @@ impl Stack {
         if c.app_closed || c.handle.is_none() {
             return;
         }
+        c.write_closed = true;
         c.close_pending = true;
         c.fin_note = Some("FIN from shutdown(SHUT_WR)".to_string());
         self.push(conn);
@@ -488,12 +579,24 @@ impl Stack {
         let c = &mut self.conns[conn];
         let Some(handle) = c.handle else { return };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        if matches!(socket.state(), State::Closed | State::TimeWait) {
+            // A RST (or the end of the connection) came first: Linux purges the
+            // write queue with the socket (tcp_done); held bytes go nowhere.
+            c.pending.clear();
+            c.close_pending = false;
+            c.held_calls = 0;
+            return;
+        }
         let mss = if linux {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS) - TIMESTAMP_OPTION_LEN)
         } else {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
         };
         while !c.pending.is_empty() {
+            if !socket.may_send() {
+                // Still in the handshake: bytes wait here until it completes.
+                break;
+            }
             let room = socket.send_capacity() - socket.send_queue();
             let mut n = room.min(c.pending.len()) as u64;
             if n == 0 {
@@ -536,60 +639,39 @@ impl Stack {
         self.rst_this_batch.clear();
     }
 
-    /// Look at a frame arriving from the link before smoltcp does. Returns whether
-    /// smoltcp should see it; when not, this layer has answered it as Linux would.
-    pub fn inbound(&mut self, frame: &[u8]) -> bool {
-        let Some(seg) = frame::parse(frame) else {
-            return true;
+    /// Look at a frame arriving from the link before smoltcp does. Returns the
+    /// frame smoltcp should see (possibly edited), or `None` when this layer has
+    /// answered it as Linux would.
+    pub fn inbound(&mut self, frame: Vec<u8>) -> Option<Vec<u8>> {
+        let Some(seg) = frame::parse(&frame) else {
+            return Some(frame);
         };
         let local = seg.ends.reversed();
         if let Some(&id) = self.by_ends.get(&local) {
-            let c = &mut self.conns[id];
-            if c.gone.is_none() {
-                self.note_inbound(id, &seg);
-                let c = &mut self.conns[id];
-                let beyond_read = c
-                    .acks
-                    .last_ack_sent()
-                    .is_some_and(|rcv| seq::lt(rcv, seg.seq.wrapping_add(seg.payload_len)));
-                if c.app_closed && seg.payload_len > 0 && beyond_read && !seg.has(flags::RST) {
-                    // RFC 1122 4.2.2.13 / Linux tcp_rcv_state_process: new data after
-                    // close() cannot be delivered; reset and forget the connection.
-                    if let Some(h) = c.handle.take() {
-                        self.sockets.remove(h);
-                    }
-                    c.gone = Some(Gone::ResetAfterClose);
-                    c.deferred = None;
-                    c.acks.deferred_due = None;
-                    self.reset_reply(
-                        frame,
-                        &seg,
-                        format!(
-                            "{} bytes arrived after close(): RST, seq = their ACK (RFC 1122 4.2.2.13)",
-                            seg.payload_len
-                        ),
-                    );
-                    return false;
-                }
-                return true;
+            if self.conns[id].gone.is_none() {
+                return self.inbound_live(id, frame, &seg);
             }
             if seg.has(flags::RST) {
-                return false;
+                return None;
             }
-            let why = c.gone.as_ref().map(Gone::describe).unwrap_or_default();
+            let why = self.conns[id]
+                .gone
+                .as_ref()
+                .map(Gone::describe)
+                .unwrap_or_default();
             if self.rst_this_batch.insert(local) {
                 self.reset_reply(
-                    frame,
+                    &frame,
                     &seg,
                     format!(
                         "segment for a connection that is gone ({why}): RST (RFC 9293 3.10.7.1)"
                     ),
                 );
             }
-            return false;
+            return None;
         }
         if seg.has(flags::RST) {
-            return false;
+            return None;
         }
         let listener = self
             .listeners
@@ -598,16 +680,147 @@ impl Stack {
         if seg.flags & (flags::SYN | flags::ACK) == flags::SYN && listener.is_some() {
             let l = &self.listeners[listener.unwrap_or(0)];
             // Linux drops a SYN when the accept queue is full (tcp_abort_on_overflow = 0).
-            return !l.idle.is_empty();
+            if l.idle.is_empty() {
+                return None;
+            }
+            self.syn_options.insert(
+                local,
+                SynOptions {
+                    mss: seg.mss,
+                    wscale: seg.wscale,
+                    seq: seg.seq,
+                },
+            );
+            return Some(frame);
         }
         if self.rst_this_batch.insert(local) {
             self.reset_reply(
-                frame,
+                &frame,
                 &seg,
                 "no socket for this segment: RST (RFC 9293 3.10.7.1)".to_string(),
             );
         }
-        false
+        None
+    }
+
+    /// A segment for a connection that is still open.
+    fn inbound_live(&mut self, id: ConnId, frame: Vec<u8>, seg: &Segment) -> Option<Vec<u8>> {
+        self.note_inbound(id, seg);
+        let queued = self.unread(id);
+        let c = &mut self.conns[id];
+        let data_end = seg.seq.wrapping_add(seg.payload_len);
+        let beyond_read = c.rcv_nxt(queued).is_some_and(|rcv| seq::lt(rcv, data_end));
+        if c.app_closed && seg.payload_len > 0 && beyond_read && !seg.has(flags::RST) {
+            // RFC 1122 4.2.2.13 / Linux tcp_rcv_state_process: data past RCV.NXT
+            // after close() cannot be delivered; reset and forget the connection.
+            // Old data (a duplicate of bytes already read) is only ACKed.
+            if let Some(h) = c.handle.take() {
+                self.sockets.remove(h);
+            }
+            c.gone = Some(Gone::ResetAfterClose);
+            c.deferred = None;
+            c.acks.deferred_due = None;
+            self.reset_reply(
+                &frame,
+                seg,
+                format!(
+                    "{} bytes arrived after close(): RST, seq = their ACK (RFC 1122 4.2.2.13)",
+                    seg.payload_len
+                ),
+            );
+            return None;
+        }
+        if c.fr_mirror.is_duplicate(seg, c.snd_max) && !seg.has(flags::FIN) {
+            let only_fin_outstanding =
+                c.fin_sent && c.snd_max.is_some_and(|max| seg.ack == max.wrapping_sub(1));
+            let effective_mss = self.effective_mss(self.conns[id].peer_mss) as usize;
+            let c = &mut self.conns[id];
+            let queued = c
+                .handle
+                .map_or(0, |h| self.sockets.get::<tcp::Socket>(h).send_queue());
+            let window = (u32::from(seg.win) << c.shifts().1) as usize;
+            let past_window = effective_mss.min(queued) > window;
+            if only_fin_outstanding {
+                // smoltcp's fast retransmission would send nothing and leave its
+                // timer idle: the FIN would never be resent. Keep duplicates
+                // from it and do what Linux does (tcp_fastretrans_alert): resend
+                // the FIN on the third, once per ACK number.
+                if c.dup_acks >= 3 && c.fin_resent_at != Some(seg.ack) {
+                    c.fin_resent_at = Some(seg.ack);
+                    self.resend_fin(id);
+                }
+                return None;
+            }
+            if past_window {
+                // smoltcp's fast retransmission would send a full MSS past the
+                // peer's window. Keep duplicates from it: its retransmission
+                // timer resends within the window instead (Linux would
+                // fast-retransmit the part that fits, RFC 9293 3.8.6).
+                c.fr_suppressed = c.dup_acks >= 3;
+                return None;
+            }
+        }
+        let c = &mut self.conns[id];
+        c.fr_mirror.observe(seg, c.snd_max);
+        if !c.hold.is_empty() {
+            self.release_held(id);
+        }
+        let c = &mut self.conns[id];
+        let beyond_window = c.adv_edge.is_some_and(|edge| seq::lt(edge, data_end));
+        if seg.has(flags::FIN) && seg.payload_len > 0 && beyond_window {
+            // smoltcp 0.14 trims data to its window but still takes a FIN that
+            // came after the trimmed bytes, losing them. Linux (tcp_data_queue)
+            // drops the FIN with the bytes past the window: so does this layer.
+            return Some(frame::edited(
+                &frame,
+                frame::Edit {
+                    clear_fin: true,
+                    ..frame::Edit::default()
+                },
+            ));
+        }
+        Some(frame)
+    }
+
+    /// Send what fits now of the bytes held back at the peer's window edge,
+    /// with the current ACK and window.
+    fn release_held(&mut self, id: ConnId) {
+        let c = &mut self.conns[id];
+        let frames = c.hold.release(c.last_ack_received, c.peer_edge);
+        for held in frames {
+            let c = &mut self.conns[id];
+            let frame = frame::edited(
+                &held,
+                frame::Edit {
+                    ack: c.acks.last_ack_sent(),
+                    win: c.sent_win,
+                    ..frame::Edit::default()
+                },
+            );
+            c.forced_note = Some(
+                "held bytes past the peer's window, sent now that the window has opened"
+                    .to_string(),
+            );
+            self.outbound(frame);
+        }
+    }
+
+    /// Resend our FIN segment with the current ACK and window (Linux's fast
+    /// retransmission of a FIN, RFC 5681 3.2).
+    fn resend_fin(&mut self, id: ConnId) {
+        let c = &self.conns[id];
+        let Some(fin) = &c.fin_frame else { return };
+        let edit = frame::Edit {
+            ack: c.acks.last_ack_sent(),
+            win: c.sent_win,
+            ..frame::Edit::default()
+        };
+        let frame = frame::edited(fin, edit);
+        let note = format!(
+            "fast retransmission of the FIN after {} duplicate ACKs (RFC 5681 3.2)",
+            c.dup_acks
+        );
+        self.outbox.push(Outgoing { frame, note });
     }
 
     /// Bookkeeping for a segment that smoltcp is about to take in.
@@ -619,23 +832,41 @@ impl Stack {
             c.peer_mss = m;
             c.acks.set_rcv_mss(eff);
         }
+        if seg.has(flags::SYN) {
+            c.peer_wscale = seg.wscale;
+            c.rcv_base = Some(seg.seq.wrapping_add(1));
+        }
         if seg.payload_len > 0 {
             c.acks.on_data_received(self.now);
         }
         if seg.has(flags::FIN) {
             c.acks.on_fin_received(c.fin_sent);
         }
-        if seg.has(flags::ACK) {
+        if seg.has(flags::ACK) && !seg.has(flags::RST) {
             c.tlp.on_ack(self.now, seg.ack);
-            if seg.payload_len == 0
+            let outstanding = c.snd_max.is_some_and(|max| seq::lt(seg.ack, max));
+            let dup = seg.payload_len == 0
                 && !seg.has(flags::SYN)
-                && !seg.has(flags::FIN)
                 && c.last_ack_received == Some(seg.ack)
-            {
+                && c.peer_win == Some(seg.win)
+                && outstanding;
+            if dup {
                 c.dup_acks += 1;
             } else if c.last_ack_received.is_none_or(|l| seq::lt(l, seg.ack)) {
                 c.dup_acks = 0;
+                c.fr_suppressed = false;
                 c.last_ack_received = Some(seg.ack);
+            }
+            if c.last_ack_received == Some(seg.ack) {
+                c.peer_win = Some(seg.win);
+            }
+            let shift = if seg.has(flags::SYN) { 0 } else { c.shifts().1 };
+            let edge = seg.ack.wrapping_add(u32::from(seg.win) << shift);
+            if c.peer_edge.is_none_or(|e| seq::lt(e, edge)) {
+                c.peer_edge = Some(edge);
+            }
+            if c.last_ack_received == Some(seg.ack) {
+                c.peer_wnd_end = Some(edge);
             }
         }
     }
@@ -679,6 +910,16 @@ impl Stack {
                     _ => None,
                 };
                 let id = self.new_conn(handle, ends);
+                if let Some(syn) = ends.and_then(|e| self.syn_options.remove(&e)) {
+                    let eff = syn.mss.map(|m| self.effective_mss(u32::from(m)));
+                    let c = &mut self.conns[id];
+                    if let (Some(m), Some(eff)) = (syn.mss, eff) {
+                        c.peer_mss = u32::from(m);
+                        c.acks.set_rcv_mss(eff);
+                    }
+                    c.peer_wscale = syn.wscale;
+                    c.rcv_base = Some(syn.seq.wrapping_add(1));
+                }
                 self.listeners[l].embryonic.push(id);
             }
             let mut j = 0;
@@ -748,7 +989,8 @@ impl Stack {
         }
     }
 
-    /// A frame smoltcp wrote: apply the ACK policy, note why it was sent.
+    /// A frame smoltcp wrote: correct it where smoltcp 0.14 differs from Linux,
+    /// apply the ACK policy, note why it was sent.
     fn outbound(&mut self, frame: Vec<u8>) {
         let Some(seg) = frame::parse(&frame) else {
             self.outbox.push(Outgoing {
@@ -764,10 +1006,23 @@ impl Stack {
             });
             return;
         };
+        let Some((frame, seg, correction)) = self.correct_outbound(id, frame, seg) else {
+            return;
+        };
+        let mut note = String::new();
         let linux = self.linux();
         let now = self.now;
         let c = &mut self.conns[id];
-        let mut note = String::new();
+        if seg.has(flags::SYN) {
+            c.our_wscale = seg.wscale;
+            if seg.has(flags::ACK) {
+                c.rcv_base = Some(seg.ack);
+            }
+        }
+        if seg.has(flags::ACK) && !seg.has(flags::RST) {
+            let shift = if seg.has(flags::SYN) { 0 } else { c.shifts().0 };
+            c.adv_edge = Some(seg.ack.wrapping_add(u32::from(seg.win) << shift));
+        }
         if linux && seg.is_pure_ack() && c.gone.is_none() {
             match c.acks.decide(now, seg.ack) {
                 AckDecision::Now(why) => note = why.to_string(),
@@ -779,6 +1034,7 @@ impl Stack {
         }
         if seg.has(flags::ACK) {
             c.acks.on_ack_sent(seg.ack);
+            c.sent_win = Some(seg.win);
             if c.acks.deferred_due.is_none() {
                 c.deferred = None;
             }
@@ -788,6 +1044,7 @@ impl Stack {
         }
         if seg.has(flags::FIN) {
             c.fin_sent = true;
+            c.fin_frame = Some(frame.clone());
         }
         let end = seg.seq.wrapping_add(seg.seq_len());
         let retransmission = seg.seq_len() > 0
@@ -799,10 +1056,14 @@ impl Stack {
         if linux {
             c.tlp.on_sent(now, &seg, &frame, retransmission);
         }
-        if seg.has(flags::RST) {
+        if let Some(forced) = c.forced_note.take() {
+            note = forced;
+        } else if seg.has(flags::RST) {
             note = c.rst_note.take().unwrap_or_else(|| "RST".to_string());
         } else if retransmission {
-            note = if c.dup_acks >= 3 {
+            note = if c.fr_suppressed {
+                "retransmission after the retransmission timeout (tcpsim kept the third duplicate ACK from smoltcp: its fast retransmission would have gone past the peer's window)".to_string()
+            } else if c.dup_acks >= 3 {
                 format!("fast retransmission after {} duplicate ACKs", c.dup_acks)
             } else {
                 "retransmission after the retransmission timeout".to_string()
@@ -812,7 +1073,130 @@ impl Stack {
         } else if seg.payload_len > 0 && c.held_calls > 0 {
             note = "Nagle released data held while a small segment was unacknowledged".to_string();
         }
+        let note = crate::link::join_notes(&note, &correction);
         self.outbox.push(Outgoing { frame, note });
+    }
+
+    /// Where smoltcp 0.14 writes a segment Linux would not, rewrite it as Linux
+    /// would, with a note saying so:
+    /// - a fast retransmission is not limited to the peer's window: Linux never
+    ///   sends past SND.UNA + SND.WND (RFC 9293 3.8.6; tcp_retransmit_skb
+    ///   fragments to the window), so data past the largest right edge the peer
+    ///   advertised is cut, with the FIN after it, and held here until the
+    ///   window opens (smoltcp counts it as sent; a zero-window episode can then
+    ///   leave its retransmission timer idle). A lone byte at the edge stays: a
+    ///   zero-window probe (RFC 9293 3.8.6.1);
+    /// - after a retransmission timeout smoltcp rewinds its highest sequence
+    ///   sent to SND.UNA (go-back-N), and its pure ACKs and an abort's RST then
+    ///   carry a sequence number below bytes already sent. The peer finds them
+    ///   outside its window and drops them without reading their ACK (RFC 9293
+    ///   3.10.7.4; RFC 5961 3 for the RST): two such hosts retransmitting to
+    ///   each other never hear each other's ACKs again. Linux writes SND.NXT
+    ///   (tcp_acceptable_seq), and so does this layer.
+    fn correct_outbound(
+        &mut self,
+        id: ConnId,
+        frame: Vec<u8>,
+        seg: Segment,
+    ) -> Option<(Vec<u8>, Segment, String)> {
+        let c = &mut self.conns[id];
+        let mut edit = frame::Edit::default();
+        let mut note = String::new();
+        let bare = seg.seq_len() == 0 && seg.payload_len == 0;
+        if bare && let Some(max) = c.snd_max {
+            // Linux's tcp_acceptable_seq: SND.NXT, or the right edge of the
+            // peer's current window (SND.UNA + SND.WND) when SND.NXT lies past
+            // it, as after a zero-window probe.
+            let target = match c.peer_wnd_end {
+                Some(end) if seq::lt(end, max) => end,
+                _ => max,
+            };
+            if seg.seq != target {
+                edit.seq = Some(target);
+                let why = if seq::lt(seg.seq, target) {
+                    "smoltcp rewinds to SND.UNA after a retransmission timeout"
+                } else {
+                    "smoltcp writes SND.NXT past the peer's window after a zero-window probe"
+                };
+                let what = if seg.has(flags::RST) {
+                    "resets"
+                } else {
+                    "ACKs carry"
+                };
+                note = format!(
+                    "seq moved {:+} ({why}; Linux {what} SND.NXT or the window's right edge, tcp_acceptable_seq; the peer drops a segment outside its window unread, RFC 9293 3.10.7.4)",
+                    seq::distance(seg.seq, target)
+                );
+            }
+        }
+        let releasing = c.forced_note.is_some();
+        if seg.payload_len > 0 && !seg.has(flags::SYN) && !releasing {
+            match c.hold.admit(&frame, &seg, c.peer_edge) {
+                Admit::Whole => {}
+                Admit::Part { keep } => {
+                    edit.payload = Some((0, keep));
+                    edit.clear_fin = true;
+                    note = format!(
+                        "{} bytes past the peer's window held back until it opens (smoltcp's fast retransmission ignores the window; Linux never sends past SND.UNA + SND.WND, RFC 9293 3.8.6)",
+                        seg.payload_len - keep
+                    );
+                }
+                Admit::Nothing => return self.instead_of_held(id, &frame, &seg),
+            }
+        }
+        if edit == frame::Edit::default() {
+            return Some((frame, seg, note));
+        }
+        let frame = frame::edited(&frame, edit);
+        let seg = frame::parse(&frame).unwrap_or(seg);
+        Some((frame, seg, note))
+    }
+
+    /// A segment whose payload is all held (it lies past the peer's window or
+    /// behind held bytes): send what Linux would send in its place. smoltcp's
+    /// one-byte zero-window probe becomes a probe with the first held byte; a
+    /// segment carrying a new ACK leaves as a pure ACK; anything else, nothing.
+    fn instead_of_held(
+        &mut self,
+        id: ConnId,
+        frame: &[u8],
+        seg: &Segment,
+    ) -> Option<(Vec<u8>, Segment, String)> {
+        let c = &mut self.conns[id];
+        let zero_window = c.peer_edge.is_some() && c.peer_edge == c.last_ack_received;
+        if seg.payload_len == 1
+            && zero_window
+            && let Some(probe) = c.hold.probe()
+        {
+            let probe = frame::edited(
+                &probe,
+                frame::Edit {
+                    ack: Some(seg.ack),
+                    win: Some(seg.win),
+                    ..frame::Edit::default()
+                },
+            );
+            let seg = frame::parse(&probe)?;
+            let note = "zero-window probe with the first byte held at the window's edge (RFC 9293 3.8.6.1)".to_string();
+            return Some((probe, seg, note));
+        }
+        let new_ack = seg.has(flags::ACK)
+            && c.acks
+                .last_ack_sent()
+                .is_none_or(|sent| seq::lt(sent, seg.ack));
+        if !new_ack {
+            return None;
+        }
+        let ack_only = frame::edited(
+            frame,
+            frame::Edit {
+                payload: Some((0, 0)),
+                clear_fin: true,
+                ..frame::Edit::default()
+            },
+        );
+        let seg = frame::parse(&ack_only)?;
+        self.correct_outbound(id, ack_only, seg)
     }
 
     /// Send held ACKs whose delayed-ACK timer is due.
@@ -823,7 +1207,7 @@ impl Stack {
             let c = &mut self.conns[id];
             if linux
                 && c.handle.is_some()
-                && let Some((frame, pto)) = c.tlp.fire(now, c.acks.last_ack_sent())
+                && let Some((frame, pto)) = c.tlp.fire(now, c.acks.last_ack_sent(), c.sent_win)
             {
                 let note = format!(
                     "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
@@ -836,6 +1220,7 @@ impl Stack {
                 if let Some(frame) = c.deferred.take() {
                     if let Some(seg) = frame::parse(&frame) {
                         c.acks.on_ack_sent(seg.ack);
+                        c.sent_win = Some(seg.win);
                     }
                     let note = if left {
                         format!(
@@ -894,10 +1279,10 @@ impl Stack {
 
     /// Whether nothing is waiting to be sent or acknowledged.
     pub fn quiescent(&self) -> bool {
-        let held = self
-            .conns
-            .iter()
-            .any(|c| c.deferred.is_some() || (c.handle.is_some() && !c.pending.is_empty()));
+        let held = self.conns.iter().any(|c| {
+            c.deferred.is_some()
+                || (c.handle.is_some() && (!c.pending.is_empty() || !c.hold.is_empty()))
+        });
         if held || !self.outbox.is_empty() {
             return false;
         }

@@ -9,6 +9,7 @@
 use crate::frame::{self, Segment};
 use crate::model::Micros;
 use crate::seq;
+use crate::trace::flags;
 
 /// Linux's TCP_TIMEOUT_MIN at HZ=1000.
 const PTO_SLACK: Micros = 2_000;
@@ -24,7 +25,9 @@ pub struct TailLossProbe {
     /// Oldest unacknowledged and next sequence numbers.
     snd_una: Option<u32>,
     snd_nxt: Option<u32>,
-    /// The last new data segment sent, to be resent as the probe.
+    /// The last new segment sent (data, a FIN, or both), to be resent as the
+    /// probe: RFC 8985 7.3 retransmits the highest-sequence segment when there
+    /// is no new data, and a lone FIN is the highest then.
     last_data: Option<Vec<u8>>,
     last_data_len: u32,
     /// When the probe fires.
@@ -63,9 +66,9 @@ impl TailLossProbe {
             self.snd_una = Some(seg.seq);
         }
         self.snd_nxt = Some(end);
-        if seg.payload_len > 0 {
+        if !seg.has(flags::SYN) {
             self.last_data = Some(frame.to_vec());
-            self.last_data_len = seg.payload_len;
+            self.last_data_len = seg.seq_len();
             self.probed = false;
             self.due = Some(now + self.pto());
         }
@@ -97,8 +100,16 @@ impl TailLossProbe {
         }
     }
 
-    /// If the probe timer is due, the frame to resend (with the current ACK).
-    pub fn fire(&mut self, now: Micros, ack: Option<u32>) -> Option<(Vec<u8>, Micros)> {
+    /// If the probe timer is due, the frame to resend, carrying the receiver's
+    /// current ACK and window (RFC 9293 3.10.7.4: every segment sent reports the
+    /// current state; the window the frame had when first sent may promise room
+    /// the receive buffer no longer has).
+    pub fn fire(
+        &mut self,
+        now: Micros,
+        ack: Option<u32>,
+        win: Option<u16>,
+    ) -> Option<(Vec<u8>, Micros)> {
         let due = self.due?;
         if due > now {
             return None;
@@ -110,10 +121,14 @@ impl TailLossProbe {
         self.probed = true;
         let pto = self.pto();
         let last = self.last_data.as_ref()?;
-        let frame = match ack {
-            Some(a) => frame::with_ack(last, a),
-            None => last.clone(),
-        };
+        let frame = frame::edited(
+            last,
+            frame::Edit {
+                ack,
+                win,
+                ..frame::Edit::default()
+            },
+        );
         Some((frame, pto))
     }
 }

@@ -200,6 +200,10 @@ pub enum Ending {
     TimeLimit(Micros),
     /// The event limit was reached first.
     EventLimit(u64),
+    /// A program waits for something that can never happen: nothing is in
+    /// flight, no timer is set, and not every program is done (both sides
+    /// reading, say). The run stops at once rather than at the time limit.
+    Deadlock,
 }
 
 /// A finished run: the trace plus what the summary needs.

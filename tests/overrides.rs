@@ -343,7 +343,7 @@ fn the_run_command_takes_overrides_and_prints_the_effective_values() {
         "--set",
         "link.s2c.loss=0",
         "--set",
-        "server.echo.times=2",
+        "server.echo.times=200",
         "--seed",
         "4",
     ]);
@@ -361,9 +361,11 @@ fn the_run_command_takes_overrides_and_prints_the_effective_values() {
         text.contains("\n  link.c2s: loss=0.3\n  link.s2c: loss=0\n"),
         "{text}"
     );
-    assert!(text.contains("times=2"), "{text}");
-    // 13 bytes echoed twice: the client reads all 26 in its first recv.
-    assert!(text.contains("server sent 26 bytes"), "{text}");
+    assert!(text.contains("times=200"), "{text}");
+    // 13 bytes echoed 200 times (not V3's 1000): the client reads two KiB and
+    // closes with the rest unread.
+    assert!(text.contains("server sent 2600 bytes"), "{text}");
+    assert!(text.contains("close() with 552 bytes unread"), "{text}");
 }
 
 #[test]

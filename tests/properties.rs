@@ -35,8 +35,6 @@ fn config() -> ProptestConfig {
         .unwrap_or(16);
     ProptestConfig {
         cases,
-        // Cases showing a known engine bug are rejected (see known_engine_bug).
-        max_global_rejects: 1024.max(cases / 5),
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/properties.txt",
         ))),
@@ -143,6 +141,7 @@ proptest! {
             payload_len: 0,
             frame_len: 54,
             mss: None,
+            wscale: None,
         };
         let mut near = RelativeNumbering::default();
         let mut far = RelativeNumbering::default();
@@ -482,20 +481,6 @@ fn expected_reply(trace: &Trace, received: &[u8], transform: Transform, times: u
 
 /// With `TCPSIM_PROP_LOG=FILE`, one line per case (wall time of its first
 /// run, frames, ending), to find slow or odd cases in long runs.
-fn log_line(line: &str) {
-    let Ok(path) = std::env::var("TCPSIM_PROP_LOG") else {
-        return;
-    };
-    use std::io::Write;
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(f, "{line}");
-    }
-}
-
 /// With `TCPSIM_PROP_DUMP=FILE`, each case's full table is written there (the
 /// last case run is what is left: after a failure, the shrunk case).
 fn log_case(case: &Case, trace: &Trace, started: std::time::Instant) {
@@ -559,162 +544,12 @@ fn run_checked(case: &Case, capture: Role) -> Result<Trace, TestCaseError> {
         .map_err(|p| TestCaseError::fail(p.to_string()))
 }
 
-/// Engine bugs already reported and not yet fixed, recognised by their
-/// signature in a trace's violations. A case showing one is set aside
-/// (rejected, so proptest counts it) unless `TCPSIM_STRICT` says otherwise, so the search
-/// goes on for new bugs. Remove an entry once its bug is fixed.
-fn known_engine_bug(trace: &Trace, violations: &[Violation]) -> Option<&'static str> {
-    let bug = set_aside(trace, violations)?;
-    // TCPSIM_STRICT=1 sets none aside; TCPSIM_STRICT=WORD keeps the ones
-    // whose description contains WORD (to shrink a repro of just that bug).
-    match std::env::var("TCPSIM_STRICT") {
-        Ok(v) if v == "1" || bug.contains(v.as_str()) => None,
-        _ => Some(bug),
-    }
-}
-
-fn set_aside(trace: &Trace, violations: &[Violation]) -> Option<&'static str> {
-    // smoltcp 0.14's fast retransmit sends min(MSS, queued) bytes from
-    // SND.UNA whatever the peer's window (tcp.rs dispatch,
-    // `pending_fast_retransmit`), and its receiver trims such a segment to the
-    // window but still accepts a FIN on it: the bytes cut off are lost and the
-    // reader sees end of stream early.
-    let fast_retransmit_past_window = violations.iter().any(|v| {
-        v.rule == check::Rule::Window
-            && trace
-                .records
-                .get(v.frame.wrapping_sub(1))
-                .is_some_and(|r| r.note.contains("fast retransmission"))
-    });
-    if fast_retransmit_past_window {
-        return Some("smoltcp fast retransmit beyond the peer's window");
-    }
-    // The same loss by another road: tcpsim's tail loss probe resends its
-    // stored frame with a fresh ACK but the old window field (tlp.rs `fire`,
-    // frame::with_ack), advertising a right edge past the receive buffer; the
-    // peer fills it with data and a FIN, and smoltcp trims the data to its
-    // real window but takes the FIN. Seen as: a program read to the end of
-    // the stream yet got fewer bytes than were sent, and the sender's FIN
-    // rode on data.
-    let short_read = violations.iter().any(|v| {
-        v.rule == check::Rule::Delivery && v.detail.contains("read to the end of the stream")
-    });
-    let fin_with_data = trace
-        .records
-        .iter()
-        .any(|r| r.flags & flags::FIN != 0 && r.flags & flags::RST == 0 && r.len > 0);
-    let probe = trace
-        .records
-        .iter()
-        .any(|r| r.note.contains("tail loss probe"));
-    if short_read && fin_with_data && probe {
-        return Some("stale window in a tail loss probe, then smoltcp takes a FIN after trimming");
-    }
-    // smoltcp 0.14's abort() sends its RST with seq = `remote_last_seq`, which
-    // a retransmission timeout rewinds to SND.UNA (go-back-N); when the abort
-    // comes before the resent data has caught up, the RST's seq lies below
-    // bytes already sent and acknowledged, outside the peer's window, and the
-    // peer ignores it (RFC 9293 3.10.4 wants SND.NXT, the highest sent).
-    let abort_below_sent = violations.iter().any(|v| {
-        v.rule == check::Rule::RstUnacceptable
-            && trace
-                .records
-                .get(v.frame.wrapping_sub(1))
-                .is_some_and(|rst| {
-                    rst.note.contains("close() with")
-                        && trace.records[..v.frame - 1]
-                            .iter()
-                            .filter(|r| r.sender == rst.sender && r.flags & flags::RST == 0)
-                            .any(|r| seq::lt(rst.seq, r.seq.wrapping_add(r.len)))
-                })
-    });
-    if abort_below_sent {
-        return Some("smoltcp abort RST below the highest sequence sent after an RTO");
-    }
-    // smoltcp 0.14: when only the FIN is unacknowledged, three duplicate ACKs
-    // start a fast retransmit that finds no data to resend, sends nothing,
-    // and leaves the retransmission timer idle (tcp.rs `seq_to_transmit`,
-    // `pending_fast_retransmit && !tx_buffer.is_empty()`): the FIN is never
-    // sent again, the peer never reads end of stream, and the run stops with
-    // both programs blocked. Seen as: a FIN whose sequence number is the
-    // highest ACK the peer ever sent, in a run that ended by itself.
-    if trace.ending == Ending::Finished && fin_never_acknowledged(trace) {
-        return Some("smoltcp never retransmits a lone FIN after a fast retransmit");
-    }
-    // tcpsim's socket layer (socket.rs `inbound`) resets a closed socket when
-    // data arrives beyond the last ACK it *sent*; with that ACK delayed, a
-    // duplicate or retransmission of bytes already received counts as new
-    // data, and the RST throws away the reply the peer has not read yet.
-    // Linux compares with RCV.NXT (tcp_rcv_state_process).
-    if spurious_rst_after_close(trace) {
-        return Some("socket layer: RST after close() for bytes already received");
-    }
-    None
-}
-
-/// In the RST sender's own capture: a RST "for data after close()" answering
-/// a segment whose bytes had all arrived, in order, before it.
-fn spurious_rst_after_close(t: &Trace) -> bool {
-    t.records.iter().enumerate().any(|(i, r)| {
-        if r.sender != t.capture
-            || r.flags & flags::RST == 0
-            || !r.note.contains("arrived after close()")
-        {
-            return false;
-        }
-        let from_peer = |x: &&tcpsim::trace::Record| {
-            x.sender != t.capture && x.len > 0 && x.flags & flags::RST == 0
-        };
-        let Some(j) = (0..i).rev().find(|&j| from_peer(&&t.records[j])) else {
-            return false;
-        };
-        let answered = &t.records[j];
-        let mut ranges: Vec<(u32, u32)> = t.records[..j]
-            .iter()
-            .filter(from_peer)
-            .map(|x| (x.seq, x.seq + x.len))
-            .collect();
-        ranges.sort_unstable();
-        let mut contiguous = 1;
-        for (a, b) in ranges {
-            if a <= contiguous {
-                contiguous = contiguous.max(b);
-            }
-        }
-        answered.seq + answered.len <= contiguous
-    })
-}
-
-fn fin_never_acknowledged(trace: &Trace) -> bool {
-    [Role::Client, Role::Server].into_iter().any(|sender| {
-        let live = |r: &&tcpsim::trace::Record| r.flags & flags::RST == 0;
-        let fin = trace
-            .records
-            .iter()
-            .filter(live)
-            .filter(|r| r.sender == sender && r.flags & flags::FIN != 0)
-            .map(|r| r.seq + r.len)
-            .max();
-        let acked = trace
-            .records
-            .iter()
-            .filter(live)
-            .filter(|r| r.sender == sender.peer() && r.flags & flags::ACK != 0)
-            .map(|r| r.ack)
-            .max();
-        fin.is_some() && acked == fin
-    })
-}
-
 proptest! {
     #![proptest_config(config())]
 
-    // Ignored by default: it currently finds open engine bugs (a run that
-    // never finishes after a one-sided FIN, plus those listed in
-    // tests/fixtures/engine-bugs/) and takes minutes. Run it with
-    // `cargo test --release --test properties -- --ignored`.
+    // Default runs try 16 cases (a few seconds); `PROPTEST_CASES=100000
+    // cargo test --release --test properties` is the long search.
     #[test]
-    #[ignore = "finds open engine bugs; run with --ignored"]
     fn scenarios_obey_tcp_and_deliver_every_byte(case in case()) {
         let started = std::time::Instant::now();
         let trace = run_checked(&case, case.capture)?;
@@ -722,12 +557,6 @@ proptest! {
         let other = run_checked(&case, case.capture.peer())?;
         log_case(&case, &other, started);
         let verdicts = [check_trace(&trace), check_trace(&other)];
-        for (t, v) in [(&trace, &verdicts[0]), (&other, &verdicts[1])] {
-            if let Some(bug) = known_engine_bug(t, v) {
-                log_line(&format!("REJECT {bug}: seed {}", case.seed));
-                return Err(TestCaseError::reject(bug));
-            }
-        }
         for (t, v) in [(&trace, &verdicts[0]), (&other, &verdicts[1])] {
             prop_assert!(v.is_empty(), "capture at the {}:\n{}\n{}", t.capture.name(), shown(v), tcpsim::render::table(t));
         }

@@ -149,5 +149,12 @@ pub fn main(args: Args) -> ExitCode {
             );
             ExitCode::from(3)
         }
+        tcpsim::trace::Ending::Deadlock => {
+            eprintln!(
+                "stopped: deadlock at {:.6} s: a program waits for something that cannot happen (nothing in flight, no timer set); see the socket calls above",
+                trace.end_time_us as f64 / 1e6
+            );
+            ExitCode::from(4)
+        }
     }
 }

@@ -39,6 +39,10 @@ fn ending(trace: &Trace) -> String {
         Ending::EventLimit(limit) => {
             format!("stopped at {at} s: event limit of {limit} events reached")
         }
+        Ending::Deadlock => format!(
+            "deadlock at {at} s: a program waits for something that cannot happen \
+             (nothing in flight, no timer set)"
+        ),
     }
 }
 

@@ -116,6 +116,7 @@ impl RunRow {
                 Ending::Finished => "finished",
                 Ending::TimeLimit(_) => "time_limit",
                 Ending::EventLimit(_) => "event_limit",
+                Ending::Deadlock => "deadlock",
             }
             .to_string(),
             completion_us: trace.end_time_us,
