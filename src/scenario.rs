@@ -155,7 +155,7 @@ pub struct ScenarioError {
     /// The file name as given to [`load`] or [`parse`].
     pub file: String,
     /// 1-based line of the offending text; 0 when the error has no position
-    /// (unreadable or non-text file).
+    /// (a file that cannot be read).
     pub line: usize,
     /// 1-based column, counted in characters; 0 when `line` is 0.
     pub col: usize,
@@ -336,8 +336,17 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let byte = e.as_bytes()[at];
-            return Err(ScenarioError::without_position(
+            // Everything before `at` is valid, so its line and column are
+            // exact; the bad byte shows as U+FFFD in the quoted line.
+            let bytes = e.as_bytes();
+            let visible = |s: &str| s.replace('\0', "\u{fffd}");
+            let before = visible(&String::from_utf8_lossy(&bytes[..at]));
+            let start = before.len();
+            let shown = before + &visible(&String::from_utf8_lossy(&bytes[at..]));
+            return Err(ScenarioError::at(
                 &file,
+                &shown,
+                start..start + '\u{fffd}'.len_utf8(),
                 "",
                 format!(
                     "not a UTF-8 text file (byte 0x{byte:02x} at offset {at} is not valid UTF-8)"
@@ -347,8 +356,13 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         }
     };
     if let Some(at) = text.find('\0') {
-        return Err(ScenarioError::without_position(
+        // NULs show as U+FFFD, which is longer: the offset moves with them.
+        let start = text[..at].replace('\0', "\u{fffd}").len();
+        let shown = text.replace('\0', "\u{fffd}");
+        return Err(ScenarioError::at(
             &file,
+            &shown,
+            start..start + '\u{fffd}'.len_utf8(),
             "",
             format!("not a UTF-8 text file (it contains a NUL byte at offset {at})"),
         )

@@ -160,8 +160,13 @@ struct Conn {
     sent_win: Option<u16>,
     /// The largest right edge the peer advertised (RFC 9293 3.8.6: SND.UNA + SND.WND).
     peer_edge: Option<u32>,
-    /// The right edge of the peer's current window: the newest ACK plus its window.
+    /// The right edge of the peer's current window (SND.UNA + SND.WND), taken
+    /// only from a segment newer than the one that last set it (RFC 9293
+    /// 3.10.7.4; Linux tcp_may_update_window), so a reordered old segment
+    /// cannot move it back.
     peer_wnd_end: Option<u32>,
+    /// SND.WL1: the sequence number of that segment.
+    snd_wl: Option<u32>,
     /// Window field of the last ACK received, for duplicate-ACK detection.
     peer_win: Option<u16>,
     /// Our last FIN segment, for a fast retransmission of a lone FIN.
@@ -355,6 +360,7 @@ impl Stack {
             sent_win: None,
             peer_edge: None,
             peer_wnd_end: None,
+            snd_wl: None,
             peer_win: None,
             fin_frame: None,
             fin_resent_at: None,
@@ -766,6 +772,25 @@ impl Stack {
             self.release_held(id);
         }
         let c = &mut self.conns[id];
+        let bare = seg.seq_len() == 0 && seg.payload_len == 0 && !seg.has(flags::RST);
+        if bare
+            && c.adv_edge == Some(seg.seq)
+            && let Some(rcv_nxt) = c.rcv_nxt(queued)
+            && rcv_nxt != seg.seq
+        {
+            // A Linux sender puts SND.NXT, or the right edge of our window when
+            // SND.NXT lies past it, on its ACKs (tcp_acceptable_seq), and Linux
+            // accepts a segment starting at that edge (tcp_sequence). smoltcp
+            // 0.14 applies RFC 9293's strict test (SEG.SEQ < RCV.NXT + RCV.WND)
+            // and would drop it unread; the ACK is handed to smoltcp at RCV.NXT.
+            return Some(frame::edited(
+                &frame,
+                frame::Edit {
+                    seq: Some(rcv_nxt),
+                    ..frame::Edit::default()
+                },
+            ));
+        }
         let beyond_window = c.adv_edge.is_some_and(|edge| seq::lt(edge, data_end));
         if seg.has(flags::FIN) && seg.payload_len > 0 && beyond_window {
             // smoltcp 0.14 trims data to its window but still takes a FIN that
@@ -845,6 +870,7 @@ impl Stack {
         if seg.has(flags::ACK) && !seg.has(flags::RST) {
             c.tlp.on_ack(self.now, seg.ack);
             let outstanding = c.snd_max.is_some_and(|max| seq::lt(seg.ack, max));
+            let advances = c.last_ack_received.is_none_or(|l| seq::lt(l, seg.ack));
             let dup = seg.payload_len == 0
                 && !seg.has(flags::SYN)
                 && c.last_ack_received == Some(seg.ack)
@@ -865,7 +891,14 @@ impl Stack {
             if c.peer_edge.is_none_or(|e| seq::lt(e, edge)) {
                 c.peer_edge = Some(edge);
             }
-            if c.last_ack_received == Some(seg.ack) {
+            // Linux's tcp_may_update_window: an ACK that advances, a segment
+            // newer than SND.WL1, or the same one with a larger window.
+            let newer = advances
+                || c.snd_wl.is_none_or(|wl1| seq::lt(wl1, seg.seq))
+                || (c.snd_wl == Some(seg.seq)
+                    && c.peer_wnd_end.is_none_or(|end| seq::lt(end, edge)));
+            if newer && c.last_ack_received == Some(seg.ack) {
+                c.snd_wl = Some(seg.seq);
                 c.peer_wnd_end = Some(edge);
             }
         }

@@ -203,3 +203,31 @@ fn acks_stay_inside_a_zero_window_after_a_probe() {
     let t = run_checked("ack-past-zero-window");
     everything_delivered(&t);
 }
+
+#[test]
+fn a_reordered_old_window_update_does_not_move_the_window_back() {
+    let t = run_checked("reordered-old-window-update");
+    let rst = t
+        .records
+        .iter()
+        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
+        .expect("close() with unread data resets");
+    assert!(!rst.note.contains("seq moved"), "{}", rst.note);
+}
+
+#[test]
+fn an_advancing_ack_updates_the_window_whatever_its_seq() {
+    let t = run_checked("window-frozen-by-seq-below-wl1");
+    let rst = t
+        .records
+        .iter()
+        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
+        .expect("close() with unread data resets");
+    assert!(!rst.note.contains("seq moved -"), "{}", rst.note);
+}
+
+#[test]
+fn an_ack_at_the_right_edge_of_the_window_is_read() {
+    let t = run_checked("ack-at-the-window-edge-dropped");
+    everything_delivered(&t);
+}

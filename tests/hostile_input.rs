@@ -106,6 +106,20 @@ fn a_binary_file_is_not_read_as_text() {
     let r = rejected("binary", b"\x00\xff\xfe\x01\x89PNG\r\n");
     assert!(r.stderr.contains("not a UTF-8 text file"), "{}", r.stderr);
     assert!(r.stderr.contains("offset 1"), "says where: {}", r.stderr);
+    // Line and column as for any other error: the 0xff is the second character.
+    assert!(
+        r.stderr.contains("case.toml:1:2\n"),
+        "line:col: {}",
+        r.stderr
+    );
+    // A NUL further down is placed the same way.
+    let r = rejected("nul", b"seed = 1\n[link]\nloss = 0\x00\n");
+    assert!(r.stderr.contains("NUL byte at offset 24"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("case.toml:3:9\n"),
+        "line:col: {}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //!   echo server, on a link with loss, delay, jitter, reordering, duplication
 //!   and scripted drops): the checker passes from both ends; when the client
 //!   sends, shuts down and reads to the end, every byte arrives intact both
-//!   ways; two runs give identical traces, tsv and json.
+//!   ways; two runs give identical traces, tsv, json and pcapng.
 //!
 //! Cases per property: 16, or `PROPTEST_CASES`. Failing seeds are kept in
 //! proptest-regressions/properties.txt and replayed first.
@@ -564,6 +564,10 @@ proptest! {
         let again = run_checked(&case, case.capture)?;
         prop_assert_eq!(tcpsim::render::tsv(&trace), tcpsim::render::tsv(&again));
         prop_assert_eq!(tcpsim::render::json(&trace), tcpsim::render::json(&again));
+        prop_assert!(
+            tcpsim::render::pcapng_bytes(&trace) == tcpsim::render::pcapng_bytes(&again),
+            "the pcapng files differ"
+        );
         prop_assert!(trace == again, "traces differ in a field the text forms do not show");
         // The capture end does not change what happens.
         prop_assert_eq!(&trace.programs, &other.programs);

@@ -729,7 +729,8 @@ fn load_rejects_files_that_are_not_utf8_text() {
     let png = temp_file("image.toml", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
     let e = load(&png).expect_err("binary");
     assert_eq!(e.file, png.display().to_string());
-    assert_eq!((e.line, e.col), (0, 0));
+    // b"\x89" is not UTF-8: the first character of line 1.
+    assert_eq!((e.line, e.col), (1, 1));
     assert!(e.message.contains("not a UTF-8 text file"), "{e}");
     assert!(e.to_string().contains(&png.display().to_string()), "{e}");
     let _ = std::fs::remove_file(&png);
@@ -737,6 +738,7 @@ fn load_rejects_files_that_are_not_utf8_text() {
     let nul = temp_file("nul.toml", b"seed = 1\n\0\0\0\0");
     let e = load(&nul).expect_err("NUL bytes");
     assert!(e.message.contains("not a UTF-8 text file"), "{e}");
+    assert_eq!((e.line, e.col), (2, 1));
     let _ = std::fs::remove_file(&nul);
 
     let missing = std::env::temp_dir().join("tcpsim-no-such-dir/none.toml");
