@@ -60,12 +60,12 @@ pub struct Os {
 }
 
 impl Os {
-    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep_received: bool) -> Os {
+    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep_received: bool, digests: bool) -> Os {
         Os {
             stack,
             record: Rc::new(RefCell::new(ProgramRecord {
-                sent: ByteLog::new(keep_received),
-                received: ByteLog::new(keep_received),
+                sent: ByteLog::with_digest(keep_received, digests),
+                received: ByteLog::with_digest(keep_received, digests),
                 log: Vec::new(),
                 wake: None,
             })),

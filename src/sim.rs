@@ -30,6 +30,12 @@ pub struct RunOptions {
     pub recording: Recording,
     /// Keep every byte each program received (else only counts and digests).
     pub keep_received: bool,
+    /// Compute each program's stream digests (`ProgramSummary::sent_digest`,
+    /// `received_digest`), which sweeps and checks compare to tell whether the
+    /// bytes arrived intact. Off, they read 0: for runs that never compare
+    /// streams (benches), where hashing every byte would cost more than the
+    /// rest of the transfer.
+    pub digests: bool,
 }
 
 impl Default for RunOptions {
@@ -37,6 +43,7 @@ impl Default for RunOptions {
         RunOptions {
             recording: Recording::Full,
             keep_received: true,
+            digests: true,
         }
     }
 }
@@ -89,6 +96,7 @@ impl Simulation {
         let seed = scenario.seed;
         let [client_cfg, server_cfg] = scenario.hosts.clone();
         let keep = options.keep_received;
+        let digests = options.digests;
         let [client_program, server_program] = programs;
         let client = Host::new(
             Role::Client,
@@ -97,6 +105,7 @@ impl Simulation {
             seed,
             client_program,
             keep,
+            digests,
         );
         let server = Host::new(
             Role::Server,
@@ -105,6 +114,7 @@ impl Simulation {
             seed,
             server_program,
             keep,
+            digests,
         );
         let link = Link::new(
             seed,
@@ -206,8 +216,8 @@ impl Simulation {
                 role: h.role,
                 sent: h.os.record().sent.count,
                 received: h.os.record().received.count,
-                sent_digest: h.os.record().sent.digest,
-                received_digest: h.os.record().received.digest,
+                sent_digest: h.os.record().sent.digest(),
+                received_digest: h.os.record().received.digest(),
                 received_data: h.os.record().received.kept.clone(),
                 log: h
                     .os

@@ -380,9 +380,8 @@ impl Stack {
         if n == 0 {
             return Ok(0);
         }
-        c.pending.extend(&data[..n]);
         c.send_calls += 1;
-        self.push(conn);
+        self.push_with(conn, &data[..n]);
         // Linux pushes segments inside the system call.
         self.egress();
         Ok(n)
@@ -399,9 +398,23 @@ impl Stack {
         };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         if socket.can_recv() {
-            let mut buf = vec![0; max.min(socket.recv_queue())];
-            let n = socket.recv_slice(&mut buf).unwrap_or(0);
-            buf.truncate(n);
+            // Copied once, straight out of smoltcp's ring (at most two pieces when
+            // it wraps), into a buffer that is not zero-filled first.
+            let want = max.min(socket.recv_queue());
+            let mut buf = Vec::with_capacity(want);
+            while buf.len() < want {
+                let left = want - buf.len();
+                let got = socket
+                    .recv(|ring| {
+                        let k = ring.len().min(left);
+                        buf.extend_from_slice(&ring[..k]);
+                        (k, k)
+                    })
+                    .unwrap_or(0);
+                if got == 0 {
+                    break;
+                }
+            }
             // Reading may open the window: let smoltcp send its window update.
             self.egress();
             return Recv::Data(buf);
@@ -484,18 +497,30 @@ impl Stack {
 
     /// Hand held bytes to smoltcp as far as buffer space and Nagle allow.
     fn push(&mut self, conn: ConnId) {
+        self.push_with(conn, &[]);
+    }
+
+    /// Hand smoltcp the held bytes followed by `extra` (a send() call's bytes),
+    /// as far as buffer space and Nagle allow; what is left of `extra` joins the
+    /// held bytes. Bytes go from the caller's slice straight into smoltcp's
+    /// buffer when nothing is held, so a bulk send() copies each byte once.
+    fn push_with(&mut self, conn: ConnId, extra: &[u8]) {
         let linux = self.linux();
         let c = &mut self.conns[conn];
-        let Some(handle) = c.handle else { return };
+        let Some(handle) = c.handle else {
+            c.pending.extend(extra);
+            return;
+        };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         let mss = if linux {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS) - TIMESTAMP_OPTION_LEN)
         } else {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
         };
-        while !c.pending.is_empty() {
+        let mut extra = extra;
+        while !c.pending.is_empty() || !extra.is_empty() {
             let room = socket.send_capacity() - socket.send_queue();
-            let mut n = room.min(c.pending.len()) as u64;
+            let mut n = room.min(c.pending.len() + extra.len()) as u64;
             if n == 0 {
                 break;
             }
@@ -512,14 +537,23 @@ impl Stack {
                     }
                 }
             }
-            let chunk: Vec<u8> = c.pending.drain(..n as usize).collect();
-            let sent = socket.send_slice(&chunk).unwrap_or(0);
-            debug_assert_eq!(sent, chunk.len());
+            // Held bytes first (the queue's two slices), then the caller's.
+            let take = n as usize;
+            let held = take.min(c.pending.len());
+            let (front, back) = c.pending.as_slices();
+            let first = held.min(front.len());
+            let mut sent = socket.send_slice(&front[..first]).unwrap_or(0);
+            sent += socket.send_slice(&back[..held - first]).unwrap_or(0);
+            c.pending.drain(..held);
+            sent += socket.send_slice(&extra[..take - held]).unwrap_or(0);
+            extra = &extra[take - held..];
+            debug_assert_eq!(sent, take);
             if !n.is_multiple_of(mss) {
                 c.small_end = c.pushed + n;
             }
             c.pushed += n;
         }
+        c.pending.extend(extra);
         if c.pending.is_empty() {
             c.held_calls = 0;
             if c.close_pending {
