@@ -375,7 +375,15 @@ impl Stack {
         if let Some(g) = &c.gone {
             return Err(g.clone());
         }
-        let room = self.config.tx_buffer.saturating_sub(c.pending.len());
+        // SO_SNDBUF counts every byte not yet acknowledged: held here or queued
+        // in smoltcp (unsent or in flight).
+        let queued = c
+            .handle
+            .map_or(0, |h| self.sockets.get::<tcp::Socket>(h).send_queue());
+        let room = self
+            .config
+            .tx_buffer
+            .saturating_sub(c.pending.len() + queued);
         let n = room.min(data.len());
         if n == 0 {
             return Ok(0);
