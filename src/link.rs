@@ -42,6 +42,8 @@ pub struct Carried {
     /// Identity of the frame, shared by a duplicate and its original.
     pub id: u64,
     pub sent_us: Micros,
+    /// The frame's TCP header as parsed when it entered the link.
+    pub seg: Option<Segment>,
 }
 
 /// A frame on its way: ordered by arrival time, then by when it entered the link.
@@ -191,6 +193,7 @@ impl Link {
                 note: join_notes(sender_note, "the link's duplicate"),
                 id,
                 sent_us: now,
+                seg: seg.copied(),
             };
             self.schedule(again, dir, copy);
             note = "duplicated by the link".to_string();
@@ -203,6 +206,7 @@ impl Link {
             note: join_notes(sender_note, &note),
             id,
             sent_us: now,
+            seg: seg.copied(),
         };
         self.schedule(arrival, dir, carried);
         Verdict { fate, note }

@@ -159,6 +159,21 @@ impl Os {
         got
     }
 
+    /// recv(max) without waiting, showing the bytes to `f` where they lie instead
+    /// of copying them out (a sink). `Ok(bytes read)`, else what recv() returned.
+    pub fn try_recv_with(
+        &self,
+        conn: ConnId,
+        max: usize,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<usize, Recv> {
+        let mut record = self.record.borrow_mut();
+        self.stack.borrow_mut().recv_with(conn, max, |piece| {
+            record.received.add(piece);
+            f(piece);
+        })
+    }
+
     /// close(): FIN, or RST,ACK when received data is unread (RFC 2525 2.17).
     pub fn close(&self, conn: ConnId) {
         self.stack.borrow_mut().close(conn);

@@ -281,19 +281,20 @@ impl Program for Client {
                         self.next();
                         continue;
                     };
-                    match os.try_recv(conn, max) {
-                        Recv::WouldBlock => return Status::Blocked,
-                        Recv::Data(d) => {
-                            os.log(format!("recv({max}) -> {} bytes", d.len()));
+                    // The client only counts what it reads: read in place.
+                    match os.try_recv_with(conn, max, |_| {}) {
+                        Err(Recv::WouldBlock) => return Status::Blocked,
+                        Ok(n) => {
+                            os.log(format!("recv({max}) -> {n} bytes"));
                             if matches!(step, Step::Recv(_)) {
                                 self.next();
                             }
                         }
-                        Recv::Eof => {
+                        Err(Recv::Eof | Recv::Data(_)) => {
                             os.log(format!("recv({max}) -> 0 (end of stream)"));
                             self.next();
                         }
-                        Recv::Reset => {
+                        Err(Recv::Reset) => {
                             os.log(format!("recv({max}) -> connection reset"));
                             self.next();
                         }
@@ -431,6 +432,21 @@ impl Echo {
         }
     }
 
+    /// recv() for a session: how many bytes were read and, for an echo, the
+    /// bytes. A sink or source only counts what it reads, so it reads in place
+    /// (no copy out of the socket). Err: what recv() returned instead of data.
+    fn recv(config: &EchoServer, os: &Os, conn: ConnId) -> Result<(usize, Vec<u8>), Recv> {
+        if config.mode != ServerMode::Echo {
+            return os
+                .try_recv_with(conn, config.recv, |_| {})
+                .map(|n| (n, Vec::new()));
+        }
+        match os.try_recv(conn, config.recv) {
+            Recv::Data(d) => Ok((d.len(), d)),
+            other => Err(other),
+        }
+    }
+
     /// Run one session until it must wait; returns what it waits for.
     fn step(config: &EchoServer, session: &mut Session, os: &Os) -> Status {
         loop {
@@ -444,10 +460,10 @@ impl Echo {
                     }
                     session.state = SessionState::Receiving;
                 }
-                SessionState::Receiving => match os.try_recv(conn, config.recv) {
-                    Recv::WouldBlock => return Status::Blocked,
-                    Recv::Data(d) => {
-                        os.log(format!("recv({}) -> {} bytes", config.recv, d.len()));
+                SessionState::Receiving => match Echo::recv(config, os, conn) {
+                    Err(Recv::WouldBlock) => return Status::Blocked,
+                    Ok((n, d)) => {
+                        os.log(format!("recv({}) -> {n} bytes", config.recv));
                         if config.mode == ServerMode::Echo {
                             session.reply = Reply::Bytes(Echo::transform(config, &d));
                             session.reply_offset = 0;
@@ -456,7 +472,7 @@ impl Echo {
                             session.state = Echo::after_recv(config, now);
                         }
                     }
-                    Recv::Eof | Recv::Reset => {
+                    Err(Recv::Data(_) | Recv::Eof | Recv::Reset) => {
                         let why = if matches!(os.try_recv(conn, 1), Recv::Reset) {
                             "connection reset"
                         } else {

@@ -168,8 +168,8 @@ impl Simulation {
             self.now = next;
             while let Some((at, dir, carried)) = self.link.pop_arrived(self.now) {
                 let receiver = dir.sender().peer();
-                self.recorder.arrived(at, receiver, &carried);
-                self.hosts[receiver.index()].arrive(at, carried.frame);
+                let frame = self.recorder.arrived(at, receiver, carried);
+                self.hosts[receiver.index()].arrive(at, frame);
             }
             let mut stepped = false;
             for i in [Role::Client.index(), Role::Server.index()] {
@@ -191,20 +191,26 @@ impl Simulation {
         self.hosts[i].step(now);
         let role = self.hosts[i].role;
         for out in self.hosts[i].take_outgoing() {
+            // Parsed once here; the link and the recorder share the result.
             let seg = frame::parse(&out.frame);
             self.frames_sent += 1;
             let id = self.frames_sent;
+            // The recorder copies what it keeps before the frame moves into the
+            // link, so no frame is cloned whole unless whole frames are recorded.
+            let kept = self.recorder.copy_if_kept(role, &out.frame);
             let verdict = self.link.send(
                 now,
                 Dir::from_sender(role),
-                out.frame.clone(),
+                out.frame,
                 &out.note,
                 id,
                 seg.as_ref(),
             );
-            let note = crate::link::join_notes(&out.note, &verdict.note);
-            self.recorder
-                .sent(now, role, id, &out.frame, verdict.fate, note);
+            if let Some(seg) = seg {
+                let note = crate::link::join_notes(&out.note, &verdict.note);
+                self.recorder
+                    .sent(now, role, id, &seg, kept, verdict.fate, note);
+            }
         }
     }
 

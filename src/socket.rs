@@ -397,37 +397,53 @@ impl Stack {
 
     /// recv(n): at most `max` bytes, `Eof` at end of stream.
     pub fn recv(&mut self, conn: ConnId, max: usize) -> Recv {
+        let mut buf = Vec::new();
+        match self.recv_with(conn, max, |piece| buf.extend_from_slice(piece)) {
+            Ok(_) => Recv::Data(buf),
+            Err(other) => other,
+        }
+    }
+
+    /// recv(n) that hands the bytes to `f` where they lie in smoltcp's ring (one
+    /// or two pieces, when it wraps) instead of copying them out: for a reader
+    /// that only looks at them once (a sink). `Ok(bytes read)`, or what recv()
+    /// returns when there is nothing to read (never `Recv::Data`).
+    pub fn recv_with(
+        &mut self,
+        conn: ConnId,
+        max: usize,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<usize, Recv> {
         let c = &self.conns[conn];
         let Some(handle) = c.handle else {
-            return match c.gone {
+            return Err(match c.gone {
                 Some(Gone::Closed) => Recv::Eof,
                 _ => Recv::Reset,
-            };
+            });
         };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         if socket.can_recv() {
-            // Copied once, straight out of smoltcp's ring (at most two pieces when
-            // it wraps), into a buffer that is not zero-filled first.
             let want = max.min(socket.recv_queue());
-            let mut buf = Vec::with_capacity(want);
-            while buf.len() < want {
-                let left = want - buf.len();
+            let mut read = 0;
+            while read < want {
+                let left = want - read;
                 let got = socket
                     .recv(|ring| {
                         let k = ring.len().min(left);
-                        buf.extend_from_slice(&ring[..k]);
+                        f(&ring[..k]);
                         (k, k)
                     })
                     .unwrap_or(0);
                 if got == 0 {
                     break;
                 }
+                read += got;
             }
             // Reading may open the window: let smoltcp send its window update.
             self.egress();
-            return Recv::Data(buf);
+            return Ok(read);
         }
-        match socket.state() {
+        Err(match socket.state() {
             State::Closed => {
                 if c.gone.is_none() && !c.app_closed {
                     Recv::Reset
@@ -437,7 +453,7 @@ impl Stack {
             }
             State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Recv::Eof,
             _ => Recv::WouldBlock,
-        }
+        })
     }
 
     /// close(): FIN after all queued data, or RST,ACK when received data is unread.
