@@ -2,7 +2,6 @@
 //! event (a frame arriving, a stack deadline, a program waking up).
 
 use crate::fault::FaultBook;
-use crate::frame;
 use crate::host::Host;
 use crate::link::Link;
 use crate::model::{ClientProgram, Dir, Micros, Role, Scenario};
@@ -57,6 +56,9 @@ pub struct Simulation {
     now: Micros,
     events: u64,
     frames_sent: u64,
+    /// Each host's next wake as last computed; None when it must be computed
+    /// again (see [`Simulation::wake`]).
+    wakes: [Option<Option<Micros>>; 2],
 }
 
 /// The scenario's client: one copy of its steps per connection.
@@ -130,6 +132,7 @@ impl Simulation {
             now: 0,
             events: 0,
             frames_sent: 0,
+            wakes: [None, None],
         }
     }
 
@@ -143,14 +146,10 @@ impl Simulation {
             if self.hosts.iter().all(Host::finished) && self.link.is_idle() {
                 break Ending::Finished;
             }
-            let next = [
-                self.link.next_arrival(),
-                self.hosts[0].next_wake(),
-                self.hosts[1].next_wake(),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
+                .into_iter()
+                .flatten()
+                .min();
             let Some(next) = next else {
                 break Ending::Finished;
             };
@@ -170,10 +169,11 @@ impl Simulation {
                 let receiver = dir.sender().peer();
                 let frame = self.recorder.arrived(at, receiver, carried);
                 self.hosts[receiver.index()].arrive(at, frame);
+                self.wakes[receiver.index()] = None;
             }
             let mut stepped = false;
             for i in [Role::Client.index(), Role::Server.index()] {
-                if self.hosts[i].next_wake().is_some_and(|t| t <= self.now) {
+                if self.wake(i).is_some_and(|t| t <= self.now) {
                     self.step_host(i);
                     stepped = true;
                 }
@@ -186,13 +186,23 @@ impl Simulation {
         self.finish(ending)
     }
 
+    /// When host `i` next needs to run. A host's wake (its stack's deadlines,
+    /// its receive batch, its program's timer) changes only when it is stepped
+    /// or a frame reaches it, and smoltcp's deadlines are absolute times, so
+    /// the value is kept until one of those happens instead of being asked of
+    /// every socket several times per event.
+    fn wake(&mut self, i: usize) -> Option<Micros> {
+        *self.wakes[i].get_or_insert_with(|| self.hosts[i].next_wake())
+    }
+
     fn step_host(&mut self, i: usize) {
         let now = self.now;
+        self.wakes[i] = None;
         self.hosts[i].step(now);
         let role = self.hosts[i].role;
         for out in self.hosts[i].take_outgoing() {
-            // Parsed once here; the link and the recorder share the result.
-            let seg = frame::parse(&out.frame);
+            // Parsed once, by the stack; the link and the recorder share it.
+            let seg = out.seg;
             self.frames_sent += 1;
             let id = self.frames_sent;
             // The recorder copies what it keeps before the frame moves into the

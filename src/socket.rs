@@ -157,6 +157,8 @@ pub struct Outgoing {
     pub frame: Vec<u8>,
     /// Why it was sent, or empty.
     pub note: String,
+    /// Its TCP header, parsed once here for the link and the recorder.
+    pub seg: Option<Segment>,
 }
 
 /// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
@@ -711,7 +713,12 @@ impl Stack {
             let ack = seg.seq.wrapping_add(seg.seq_len());
             frame::build_rst(our_mac, their_mac, ends, 0, Some(ack))
         };
-        self.outbox.push(Outgoing { frame: rst, note });
+        let seg = frame::parse(&rst);
+        self.outbox.push(Outgoing {
+            frame: rst,
+            note,
+            seg,
+        });
     }
 
     /// After frames were taken in: adopt new connections from listeners, release
@@ -812,6 +819,7 @@ impl Stack {
             self.outbox.push(Outgoing {
                 frame,
                 note: String::new(),
+                seg: None,
             });
             return;
         };
@@ -819,6 +827,7 @@ impl Stack {
             self.outbox.push(Outgoing {
                 frame,
                 note: String::new(),
+                seg: Some(seg),
             });
             return;
         };
@@ -870,7 +879,11 @@ impl Stack {
         } else if seg.payload_len > 0 && c.held_calls > 0 {
             note = "Nagle released data held while a small segment was unacknowledged".to_string();
         }
-        self.outbox.push(Outgoing { frame, note });
+        self.outbox.push(Outgoing {
+            frame,
+            note,
+            seg: Some(seg),
+        });
     }
 
     /// Send held ACKs whose delayed-ACK timer is due.
@@ -887,12 +900,14 @@ impl Stack {
                     "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
                     pto as f64 / 1000.0
                 );
-                self.outbox.push(Outgoing { frame, note });
+                let seg = frame::parse(&frame);
+                self.outbox.push(Outgoing { frame, note, seg });
             }
             if c.acks.deferred_due.is_some_and(|due| due <= now) {
                 let left = c.acks.on_timer_fired();
                 if let Some(frame) = c.deferred.take() {
-                    if let Some(seg) = frame::parse(&frame) {
+                    let seg = frame::parse(&frame);
+                    if let Some(seg) = &seg {
                         c.acks.on_ack_sent(seg.ack);
                     }
                     let note = if left {
@@ -906,7 +921,7 @@ impl Stack {
                             self.config.delayed_ack / 1000
                         )
                     };
-                    self.outbox.push(Outgoing { frame, note });
+                    self.outbox.push(Outgoing { frame, note, seg });
                 }
             }
         }
