@@ -7,7 +7,7 @@ use crate::link::Link;
 use crate::model::{ClientProgram, Dir, Micros, Role, Scenario};
 use crate::program::{Client, Echo, Parallel, Program};
 use crate::record::Recorder;
-use crate::trace::{AppEvent, Ending, ProgramSummary, Trace};
+use crate::trace::{Ending, ProgramSummary, Trace};
 use std::net::Ipv4Addr;
 
 /// What a run keeps.
@@ -217,7 +217,11 @@ impl Simulation {
                 seg.as_ref(),
             );
             if let Some(seg) = seg {
-                let note = crate::link::join_notes(&out.note, &verdict.note);
+                let note = if verdict.note.is_empty() {
+                    out.note
+                } else {
+                    crate::link::join_notes(&out.note, &verdict.note)
+                };
                 self.recorder
                     .sent(now, role, id, &seg, kept, verdict.fate, note);
             }
@@ -228,24 +232,16 @@ impl Simulation {
         let programs = self
             .hosts
             .iter()
-            .map(|h| ProgramSummary {
+            .map(|h| (h, h.os.take_log()))
+            .map(|(h, log)| ProgramSummary {
                 role: h.role,
                 sent: h.os.record().sent.count,
                 received: h.os.record().received.count,
                 sent_digest: h.os.record().sent.digest(),
                 received_digest: h.os.record().received.digest(),
                 received_data: h.os.record().received.kept.clone(),
-                log: h
-                    .os
-                    .record()
-                    .log
-                    .iter()
-                    .map(|(t, call)| AppEvent {
-                        time_us: *t,
-                        role: h.role,
-                        call: call.clone(),
-                    })
-                    .collect(),
+                // Moved, not cloned: a bulk run logs one line per recv().
+                log,
             })
             .collect();
         let (records, connections, counters) = self.recorder.finish();
