@@ -47,6 +47,7 @@ fn cell(buffer: usize, loss: f64) -> Cell {
         RunOptions {
             recording: Recording::Off,
             keep_received: false,
+            digests: false,
         },
     );
     assert_eq!(

@@ -221,6 +221,7 @@ fn engine(bulk: &scenarios::Bulk, recording: Recording, total: u64) -> u64 {
         RunOptions {
             recording,
             keep_received: false,
+            digests: false,
         },
     );
     assert_eq!(

@@ -24,6 +24,7 @@ fn options(recording: Recording) -> RunOptions {
     RunOptions {
         recording,
         keep_received: false,
+        digests: false,
     }
 }
 

@@ -26,6 +26,10 @@ impl FaultBook {
     /// Decide what scripted fault, if any, applies to a segment entering the link.
     /// Returns the fault's index (0-based) and its action.
     pub fn judge(&mut self, dir: Dir, seg: &Segment) -> Option<(usize, FaultAction)> {
+        if self.faults.is_empty() {
+            // Nothing to match: the numbering exists only for matching.
+            return None;
+        }
         self.numbering.observe(seg);
         let rel_seq = self.numbering.seq(seg);
         let mut verdict = None;

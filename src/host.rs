@@ -43,6 +43,7 @@ impl Host {
         seed: u64,
         program: Box<dyn Program>,
         keep_received: bool,
+        digests: bool,
     ) -> Host {
         let mut misc = rng::stream(seed, Purpose::HostMisc, role.index());
         let stack_seed = rng::next_u64(&mut rng::stream(seed, Purpose::HostStack, role.index()));
@@ -65,7 +66,7 @@ impl Host {
             tsval_offset,
             ephemeral,
         )));
-        let os = Os::new(Rc::clone(&stack), keep_received);
+        let os = Os::new(Rc::clone(&stack), keep_received, digests);
         Host {
             role,
             stack,

@@ -42,6 +42,8 @@ pub struct Carried {
     /// Identity of the frame, shared by a duplicate and its original.
     pub id: u64,
     pub sent_us: Micros,
+    /// The frame's TCP header as parsed when it entered the link.
+    pub seg: Option<Segment>,
 }
 
 /// A frame on its way: ordered by arrival time, then by when it entered the link.
@@ -126,11 +128,19 @@ impl Link {
         let scripted = seg.and_then(|s| self.faults.judge(dir, s));
         let d = &mut self.dirs[dir.index()];
         let cfg = &d.config;
-        // Draw from every stream once per frame, so each knob's stream advances alike.
-        let loss_roll = rng::unit(&mut d.loss);
-        let dup_roll = rng::unit(&mut d.dup);
-        let reorder_roll = rng::unit(&mut d.reorder);
-        let jitter = rng::up_to(&mut d.jitter, cfg.jitter);
+        // Each knob has its own stream, drawn once per frame whatever happens to
+        // the frame, so its n-th draw always belongs to the n-th frame. A knob at
+        // zero never reads its draw, and no other knob reads its stream, so its
+        // draw is skipped (the same run, minus four ChaCha draws per frame).
+        let roll = |on: bool, stream: &mut ChaCha8Rng| if on { rng::unit(stream) } else { 1.0 };
+        let loss_roll = roll(cfg.loss > 0.0, &mut d.loss);
+        let dup_roll = roll(cfg.dup > 0.0, &mut d.dup);
+        let reorder_roll = roll(cfg.reorder > 0.0, &mut d.reorder);
+        let jitter = if cfg.jitter > 0 {
+            rng::up_to(&mut d.jitter, cfg.jitter)
+        } else {
+            0
+        };
 
         let len = frame.len();
         let start = now.max(d.busy_until);
@@ -191,6 +201,7 @@ impl Link {
                 note: join_notes(sender_note, "the link's duplicate"),
                 id,
                 sent_us: now,
+                seg: seg.copied(),
             };
             self.schedule(again, dir, copy);
             note = "duplicated by the link".to_string();
@@ -203,6 +214,7 @@ impl Link {
             note: join_notes(sender_note, &note),
             id,
             sent_us: now,
+            seg: seg.copied(),
         };
         self.schedule(arrival, dir, carried);
         Verdict { fate, note }

@@ -47,7 +47,8 @@ impl std::error::Error for SocketError {}
 pub(crate) struct ProgramRecord {
     pub sent: ByteLog,
     pub received: ByteLog,
-    pub log: Vec<(Micros, String)>,
+    /// Kept in the trace's own form, so the run's end moves it, not copies it.
+    pub log: Vec<crate::trace::AppEvent>,
     /// The earliest time a pending sleep or timeout wants the program resumed.
     pub wake: Option<Micros>,
 }
@@ -60,12 +61,12 @@ pub struct Os {
 }
 
 impl Os {
-    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep_received: bool) -> Os {
+    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep_received: bool, digests: bool) -> Os {
         Os {
             stack,
             record: Rc::new(RefCell::new(ProgramRecord {
-                sent: ByteLog::new(keep_received),
-                received: ByteLog::new(keep_received),
+                sent: ByteLog::with_digest(keep_received, digests),
+                received: ByteLog::with_digest(keep_received, digests),
                 log: Vec::new(),
                 wake: None,
             })),
@@ -74,6 +75,11 @@ impl Os {
 
     pub(crate) fn record(&self) -> std::cell::Ref<'_, ProgramRecord> {
         self.record.borrow()
+    }
+
+    /// The program's log, moved out when the run is over.
+    pub(crate) fn take_log(&self) -> Vec<crate::trace::AppEvent> {
+        std::mem::take(&mut self.record.borrow_mut().log)
     }
 
     pub(crate) fn take_wake(&self) -> Option<Micros> {
@@ -106,8 +112,17 @@ impl Os {
 
     /// Add a line to the program's log (shown in summaries and diagrams).
     pub fn log(&self, call: impl Into<String>) {
-        let now = self.now();
-        self.record.borrow_mut().log.push((now, call.into()));
+        let (time_us, role) = {
+            let stack = self.stack.borrow();
+            (stack.now, stack.role)
+        };
+        let call = call.into();
+        let event = crate::trace::AppEvent {
+            time_us,
+            role,
+            call,
+        };
+        self.record.borrow_mut().log.push(event);
     }
 
     /// Ask to be resumed at `t` even if nothing happens on the network.
@@ -157,6 +172,21 @@ impl Os {
             self.record.borrow_mut().received.add(d);
         }
         got
+    }
+
+    /// recv(max) without waiting, showing the bytes to `f` where they lie instead
+    /// of copying them out (a sink). `Ok(bytes read)`, else what recv() returned.
+    pub fn try_recv_with(
+        &self,
+        conn: ConnId,
+        max: usize,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<usize, Recv> {
+        let mut record = self.record.borrow_mut();
+        self.stack.borrow_mut().recv_with(conn, max, |piece| {
+            record.received.add(piece);
+            f(piece);
+        })
     }
 
     /// close(): FIN, or RST,ACK when received data is unread (RFC 2525 2.17).

@@ -48,21 +48,35 @@ impl Recorder {
         }
     }
 
-    /// A host handed a frame to the link.
+    /// What the recorder keeps of a frame `sender` hands to the link (the
+    /// header, or all of it with `Recording::Full`), copied now because the
+    /// frame itself moves on into the link; None when it keeps nothing.
+    pub fn copy_if_kept(&self, sender: Role, frame: &[u8]) -> Option<Vec<u8>> {
+        (sender == self.capture).then(|| self.copy(frame)).flatten()
+    }
+
+    fn copy(&self, frame: &[u8]) -> Option<Vec<u8>> {
+        match self.recording {
+            Recording::Off => None,
+            Recording::Full => Some(frame.to_vec()),
+            Recording::Headers => Some(frame[..frame::header_len(frame)].to_vec()),
+        }
+    }
+
+    /// A host handed a frame to the link. `kept`: from [`Recorder::copy_if_kept`].
+    #[allow(clippy::too_many_arguments)]
     pub fn sent(
         &mut self,
         now: Micros,
         sender: Role,
         id: u64,
-        frame: &[u8],
+        seg: &Segment,
+        kept: Option<Vec<u8>>,
         fate: Fate,
         note: String,
     ) {
-        let Some(seg) = frame::parse(frame) else {
-            return;
-        };
-        self.count(sender, &seg, fate, &note);
-        self.numbering.observe(&seg);
+        self.count(sender, seg, fate, &note);
+        self.numbering.observe(seg);
         let key = if sender == Role::Client {
             seg.ends
         } else {
@@ -81,29 +95,33 @@ impl Recorder {
         if seg.has(flags::RST) && c.first_rst.is_none() {
             c.first_rst = Some((sender, note.clone()));
         }
-        if sender == self.capture && self.recording != Recording::Off {
+        if let Some(bytes) = kept {
             if fate != Fate::Dropped {
                 self.in_flight.insert(id, self.records.len());
             }
-            self.push(now, sender, frame, fate, note, now, None);
+            self.push(now, sender, seg, bytes, fate, note, now, None);
         }
     }
 
-    /// A frame reached a host.
-    pub fn arrived(&mut self, now: Micros, receiver: Role, carried: &Carried) {
-        if receiver == self.capture && self.recording != Recording::Off {
-            self.push(
-                now,
-                receiver.peer(),
-                &carried.frame,
-                Fate::Delivered,
-                carried.note.clone(),
-                carried.sent_us,
-                Some(now),
-            );
+    /// A frame reached a host; returns the frame, for the host to take in.
+    pub fn arrived(&mut self, now: Micros, receiver: Role, carried: Carried) -> Vec<u8> {
+        if receiver == self.capture {
+            if let (Some(seg), Some(bytes)) = (carried.seg, self.copy(&carried.frame)) {
+                self.push(
+                    now,
+                    receiver.peer(),
+                    &seg,
+                    bytes,
+                    Fate::Delivered,
+                    carried.note,
+                    carried.sent_us,
+                    Some(now),
+                );
+            }
         } else if let Some(index) = self.in_flight.remove(&carried.id) {
             self.records[index].arrived_us = Some(now);
         }
+        carried.frame
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -111,17 +129,15 @@ impl Recorder {
         &mut self,
         now: Micros,
         sender: Role,
-        frame: &[u8],
+        seg: &Segment,
+        frame: Vec<u8>,
         fate: Fate,
         note: String,
         sent_us: Micros,
         arrived_us: Option<Micros>,
     ) {
-        let Some(seg) = frame::parse(frame) else {
-            return;
-        };
-        self.numbering.observe(&seg);
-        let ack = self.numbering.ack(&seg);
+        self.numbering.observe(seg);
+        let ack = self.numbering.ack(seg);
         self.records.push(Record {
             no: self.records.len() + 1,
             time_us: now,
@@ -131,7 +147,7 @@ impl Recorder {
             dst: seg.ends.dst,
             dst_port: seg.ends.dst_port,
             flags: seg.flags,
-            seq: self.numbering.seq(&seg),
+            seq: self.numbering.seq(seg),
             ack,
             raw_seq: seg.seq,
             raw_ack: seg.ack,
@@ -142,10 +158,7 @@ impl Recorder {
             note,
             sent_us,
             arrived_us,
-            frame: match self.recording {
-                Recording::Full => frame.to_vec(),
-                _ => frame[..frame::header_len(frame)].to_vec(),
-            },
+            frame,
         });
     }
 

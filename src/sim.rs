@@ -2,13 +2,12 @@
 //! event (a frame arriving, a stack deadline, a program waking up).
 
 use crate::fault::FaultBook;
-use crate::frame;
 use crate::host::Host;
 use crate::link::Link;
 use crate::model::{ClientProgram, Dir, Micros, Role, Scenario};
 use crate::program::{Client, Echo, Parallel, Program};
 use crate::record::Recorder;
-use crate::trace::{AppEvent, Ending, ProgramSummary, Trace};
+use crate::trace::{Ending, ProgramSummary, Trace};
 use std::net::Ipv4Addr;
 
 /// What a run keeps.
@@ -30,6 +29,12 @@ pub struct RunOptions {
     pub recording: Recording,
     /// Keep every byte each program received (else only counts and digests).
     pub keep_received: bool,
+    /// Compute each program's stream digests (`ProgramSummary::sent_digest`,
+    /// `received_digest`), which sweeps and checks compare to tell whether the
+    /// bytes arrived intact. Off, they read 0: for runs that never compare
+    /// streams (benches), where hashing every byte would cost more than the
+    /// rest of the transfer.
+    pub digests: bool,
 }
 
 impl Default for RunOptions {
@@ -37,6 +42,7 @@ impl Default for RunOptions {
         RunOptions {
             recording: Recording::Full,
             keep_received: true,
+            digests: true,
         }
     }
 }
@@ -50,6 +56,9 @@ pub struct Simulation {
     now: Micros,
     events: u64,
     frames_sent: u64,
+    /// Each host's next wake as last computed; None when it must be computed
+    /// again (see [`Simulation::wake`]).
+    wakes: [Option<Option<Micros>>; 2],
 }
 
 /// The scenario's client: one copy of its steps per connection.
@@ -89,6 +98,7 @@ impl Simulation {
         let seed = scenario.seed;
         let [client_cfg, server_cfg] = scenario.hosts.clone();
         let keep = options.keep_received;
+        let digests = options.digests;
         let [client_program, server_program] = programs;
         let client = Host::new(
             Role::Client,
@@ -97,6 +107,7 @@ impl Simulation {
             seed,
             client_program,
             keep,
+            digests,
         );
         let server = Host::new(
             Role::Server,
@@ -105,6 +116,7 @@ impl Simulation {
             seed,
             server_program,
             keep,
+            digests,
         );
         let link = Link::new(
             seed,
@@ -120,6 +132,7 @@ impl Simulation {
             now: 0,
             events: 0,
             frames_sent: 0,
+            wakes: [None, None],
         }
     }
 
@@ -133,14 +146,10 @@ impl Simulation {
             if self.hosts.iter().all(Host::finished) && self.link.is_idle() {
                 break Ending::Finished;
             }
-            let next = [
-                self.link.next_arrival(),
-                self.hosts[0].next_wake(),
-                self.hosts[1].next_wake(),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
+                .into_iter()
+                .flatten()
+                .min();
             let Some(next) = next else {
                 // Nothing in flight and no timer anywhere, yet a program is not done.
                 break Ending::Deadlock;
@@ -159,12 +168,13 @@ impl Simulation {
             self.now = next;
             while let Some((at, dir, carried)) = self.link.pop_arrived(self.now) {
                 let receiver = dir.sender().peer();
-                self.recorder.arrived(at, receiver, &carried);
-                self.hosts[receiver.index()].arrive(at, carried.frame);
+                let frame = self.recorder.arrived(at, receiver, carried);
+                self.hosts[receiver.index()].arrive(at, frame);
+                self.wakes[receiver.index()] = None;
             }
             let mut stepped = false;
             for i in [Role::Client.index(), Role::Server.index()] {
-                if self.hosts[i].next_wake().is_some_and(|t| t <= self.now) {
+                if self.wake(i).is_some_and(|t| t <= self.now) {
                     self.step_host(i);
                     stepped = true;
                 }
@@ -177,25 +187,45 @@ impl Simulation {
         self.finish(ending)
     }
 
+    /// When host `i` next needs to run. A host's wake (its stack's deadlines,
+    /// its receive batch, its program's timer) changes only when it is stepped
+    /// or a frame reaches it, and smoltcp's deadlines are absolute times, so
+    /// the value is kept until one of those happens instead of being asked of
+    /// every socket several times per event.
+    fn wake(&mut self, i: usize) -> Option<Micros> {
+        *self.wakes[i].get_or_insert_with(|| self.hosts[i].next_wake())
+    }
+
     fn step_host(&mut self, i: usize) {
         let now = self.now;
+        self.wakes[i] = None;
         self.hosts[i].step(now);
         let role = self.hosts[i].role;
         for out in self.hosts[i].take_outgoing() {
-            let seg = frame::parse(&out.frame);
+            // Parsed once, by the stack; the link and the recorder share it.
+            let seg = out.seg;
             self.frames_sent += 1;
             let id = self.frames_sent;
+            // The recorder copies what it keeps before the frame moves into the
+            // link, so no frame is cloned whole unless whole frames are recorded.
+            let kept = self.recorder.copy_if_kept(role, &out.frame);
             let verdict = self.link.send(
                 now,
                 Dir::from_sender(role),
-                out.frame.clone(),
+                out.frame,
                 &out.note,
                 id,
                 seg.as_ref(),
             );
-            let note = crate::link::join_notes(&out.note, &verdict.note);
-            self.recorder
-                .sent(now, role, id, &out.frame, verdict.fate, note);
+            if let Some(seg) = seg {
+                let note = if verdict.note.is_empty() {
+                    out.note
+                } else {
+                    crate::link::join_notes(&out.note, &verdict.note)
+                };
+                self.recorder
+                    .sent(now, role, id, &seg, kept, verdict.fate, note);
+            }
         }
     }
 
@@ -203,24 +233,16 @@ impl Simulation {
         let programs = self
             .hosts
             .iter()
-            .map(|h| ProgramSummary {
+            .map(|h| (h, h.os.take_log()))
+            .map(|(h, log)| ProgramSummary {
                 role: h.role,
                 sent: h.os.record().sent.count,
                 received: h.os.record().received.count,
-                sent_digest: h.os.record().sent.digest,
-                received_digest: h.os.record().received.digest,
+                sent_digest: h.os.record().sent.digest(),
+                received_digest: h.os.record().received.digest(),
                 received_data: h.os.record().received.kept.clone(),
-                log: h
-                    .os
-                    .record()
-                    .log
-                    .iter()
-                    .map(|(t, call)| AppEvent {
-                        time_us: *t,
-                        role: h.role,
-                        call: call.clone(),
-                    })
-                    .collect(),
+                // Moved, not cloned: a bulk run logs one line per recv().
+                log,
             })
             .collect();
         let (records, connections, counters) = self.recorder.finish();

@@ -228,6 +228,8 @@ pub struct Outgoing {
     pub frame: Vec<u8>,
     /// Why it was sent, or empty.
     pub note: String,
+    /// Its TCP header, parsed once here for the link and the recorder.
+    pub seg: Option<Segment>,
 }
 
 /// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
@@ -469,14 +471,21 @@ impl Stack {
         if c.write_closed {
             return Err(Gone::BrokenPipe);
         }
-        let room = self.config.tx_buffer.saturating_sub(c.pending.len());
+        // SO_SNDBUF counts every byte not yet acknowledged: held here or queued
+        // in smoltcp (unsent or in flight).
+        let queued = c
+            .handle
+            .map_or(0, |h| self.sockets.get::<tcp::Socket>(h).send_queue());
+        let room = self
+            .config
+            .tx_buffer
+            .saturating_sub(c.pending.len() + queued);
         let n = room.min(data.len());
         if n == 0 {
             return Ok(0);
         }
-        c.pending.extend(&data[..n]);
         c.send_calls += 1;
-        self.push(conn);
+        self.push_with(conn, &data[..n]);
         // Linux pushes segments inside the system call.
         self.egress();
         Ok(n)
@@ -484,24 +493,54 @@ impl Stack {
 
     /// recv(n): at most `max` bytes, `Eof` at end of stream.
     pub fn recv(&mut self, conn: ConnId, max: usize) -> Recv {
+        let mut buf = Vec::new();
+        match self.recv_with(conn, max, |piece| buf.extend_from_slice(piece)) {
+            Ok(_) => Recv::Data(buf),
+            Err(other) => other,
+        }
+    }
+
+    /// recv(n) that hands the bytes to `f` where they lie in smoltcp's ring (one
+    /// or two pieces, when it wraps) instead of copying them out: for a reader
+    /// that only looks at them once (a sink). `Ok(bytes read)`, or what recv()
+    /// returns when there is nothing to read (never `Recv::Data`).
+    pub fn recv_with(
+        &mut self,
+        conn: ConnId,
+        max: usize,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<usize, Recv> {
         let c = &self.conns[conn];
         let Some(handle) = c.handle else {
-            return match c.gone {
+            return Err(match c.gone {
                 Some(Gone::Closed) => Recv::Eof,
                 _ => Recv::Reset,
-            };
+            });
         };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         if socket.can_recv() {
-            let mut buf = vec![0; max.min(socket.recv_queue())];
-            let n = socket.recv_slice(&mut buf).unwrap_or(0);
-            buf.truncate(n);
-            self.conns[conn].read += n as u64;
+            let want = max.min(socket.recv_queue());
+            let mut read = 0;
+            while read < want {
+                let left = want - read;
+                let got = socket
+                    .recv(|ring| {
+                        let k = ring.len().min(left);
+                        f(&ring[..k]);
+                        (k, k)
+                    })
+                    .unwrap_or(0);
+                if got == 0 {
+                    break;
+                }
+                read += got;
+            }
+            self.conns[conn].read += read as u64;
             // Reading may open the window: let smoltcp send its window update.
             self.egress();
-            return Recv::Data(buf);
+            return Ok(read);
         }
-        match socket.state() {
+        Err(match socket.state() {
             State::Closed => {
                 if c.gone.is_none() && !c.app_closed {
                     Recv::Reset
@@ -511,7 +550,7 @@ impl Stack {
             }
             State::CloseWait | State::LastAck | State::Closing | State::TimeWait => Recv::Eof,
             _ => Recv::WouldBlock,
-        }
+        })
     }
 
     /// close(): FIN after all queued data, or RST,ACK when received data is unread.
@@ -581,9 +620,20 @@ impl Stack {
 
     /// Hand held bytes to smoltcp as far as buffer space and Nagle allow.
     fn push(&mut self, conn: ConnId) {
+        self.push_with(conn, &[]);
+    }
+
+    /// Hand smoltcp the held bytes followed by `extra` (a send() call's bytes),
+    /// as far as buffer space and Nagle allow; what is left of `extra` joins the
+    /// held bytes. Bytes go from the caller's slice straight into smoltcp's
+    /// buffer when nothing is held, so a bulk send() copies each byte once.
+    fn push_with(&mut self, conn: ConnId, extra: &[u8]) {
         let linux = self.linux();
         let c = &mut self.conns[conn];
-        let Some(handle) = c.handle else { return };
+        let Some(handle) = c.handle else {
+            c.pending.extend(extra);
+            return;
+        };
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         if matches!(socket.state(), State::Closed | State::TimeWait) {
             // A RST (or the end of the connection) came first: Linux purges the
@@ -598,13 +648,14 @@ impl Stack {
         } else {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
         };
-        while !c.pending.is_empty() {
+        let mut extra = extra;
+        while !c.pending.is_empty() || !extra.is_empty() {
             if !socket.may_send() {
                 // Still in the handshake: bytes wait here until it completes.
                 break;
             }
             let room = socket.send_capacity() - socket.send_queue();
-            let mut n = room.min(c.pending.len()) as u64;
+            let mut n = room.min(c.pending.len() + extra.len()) as u64;
             if n == 0 {
                 break;
             }
@@ -621,14 +672,23 @@ impl Stack {
                     }
                 }
             }
-            let chunk: Vec<u8> = c.pending.drain(..n as usize).collect();
-            let sent = socket.send_slice(&chunk).unwrap_or(0);
-            debug_assert_eq!(sent, chunk.len());
+            // Held bytes first (the queue's two slices), then the caller's.
+            let take = n as usize;
+            let held = take.min(c.pending.len());
+            let (front, back) = c.pending.as_slices();
+            let first = held.min(front.len());
+            let mut sent = socket.send_slice(&front[..first]).unwrap_or(0);
+            sent += socket.send_slice(&back[..held - first]).unwrap_or(0);
+            c.pending.drain(..held);
+            sent += socket.send_slice(&extra[..take - held]).unwrap_or(0);
+            extra = &extra[take - held..];
+            debug_assert_eq!(sent, take);
             if !n.is_multiple_of(mss) {
                 c.small_end = c.pushed + n;
             }
             c.pushed += n;
         }
+        c.pending.extend(extra);
         if c.pending.is_empty() {
             c.held_calls = 0;
             if c.close_pending {
@@ -845,7 +905,8 @@ impl Stack {
             "fast retransmission of the FIN after {} duplicate ACKs (RFC 5681 3.2)",
             c.dup_acks
         );
-        self.outbox.push(Outgoing { frame, note });
+        let seg = frame::parse(&frame);
+        self.outbox.push(Outgoing { frame, note, seg });
     }
 
     /// Bookkeeping for a segment that smoltcp is about to take in.
@@ -917,7 +978,12 @@ impl Stack {
             let ack = seg.seq.wrapping_add(seg.seq_len());
             frame::build_rst(our_mac, their_mac, ends, 0, Some(ack))
         };
-        self.outbox.push(Outgoing { frame: rst, note });
+        let seg = frame::parse(&rst);
+        self.outbox.push(Outgoing {
+            frame: rst,
+            note,
+            seg,
+        });
     }
 
     /// After frames were taken in: adopt new connections from listeners, release
@@ -1029,6 +1095,7 @@ impl Stack {
             self.outbox.push(Outgoing {
                 frame,
                 note: String::new(),
+                seg: None,
             });
             return;
         };
@@ -1036,6 +1103,7 @@ impl Stack {
             self.outbox.push(Outgoing {
                 frame,
                 note: String::new(),
+                seg: Some(seg),
             });
             return;
         };
@@ -1107,7 +1175,11 @@ impl Stack {
             note = "Nagle released data held while a small segment was unacknowledged".to_string();
         }
         let note = crate::link::join_notes(&note, &correction);
-        self.outbox.push(Outgoing { frame, note });
+        self.outbox.push(Outgoing {
+            frame,
+            note,
+            seg: Some(seg),
+        });
     }
 
     /// Where smoltcp 0.14 writes a segment Linux would not, rewrite it as Linux
@@ -1246,12 +1318,14 @@ impl Stack {
                     "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
                     pto as f64 / 1000.0
                 );
-                self.outbox.push(Outgoing { frame, note });
+                let seg = frame::parse(&frame);
+                self.outbox.push(Outgoing { frame, note, seg });
             }
             if c.acks.deferred_due.is_some_and(|due| due <= now) {
                 let left = c.acks.on_timer_fired();
                 if let Some(frame) = c.deferred.take() {
-                    if let Some(seg) = frame::parse(&frame) {
+                    let seg = frame::parse(&frame);
+                    if let Some(seg) = &seg {
                         c.acks.on_ack_sent(seg.ack);
                         c.sent_win = Some(seg.win);
                     }
@@ -1266,7 +1340,7 @@ impl Stack {
                             self.config.delayed_ack / 1000
                         )
                     };
-                    self.outbox.push(Outgoing { frame, note });
+                    self.outbox.push(Outgoing { frame, note, seg });
                 }
             }
         }

@@ -158,8 +158,10 @@ pub struct ProgramSummary {
     pub sent: u64,
     /// Bytes got from recv().
     pub received: u64,
-    /// Order-sensitive digests (FNV-1a 64) of the two streams, to compare what one
-    /// side sent with what the other received without keeping the bytes.
+    /// Order-sensitive digests (`ByteLog::digest`) of the two streams, to compare
+    /// what one side sent with what the other received without keeping the
+    /// bytes. Only equality means anything; 0 when the run had
+    /// `RunOptions::digests` off.
     pub sent_digest: u64,
     /// Digest of the received stream.
     pub received_digest: u64,

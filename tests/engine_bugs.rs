@@ -217,13 +217,13 @@ fn a_reordered_old_window_update_does_not_move_the_window_back() {
 
 #[test]
 fn an_advancing_ack_updates_the_window_whatever_its_seq() {
+    // Since send() counts smoltcp's queue in SO_SNDBUF (the buffer is no
+    // longer twice its size) this scenario plays out differently: the client
+    // blocks in send() while the server blocks echoing to it, as on Linux, and
+    // the run ends at its time limit. The checker must still pass from both
+    // ends, ACKs and probes included.
     let t = run_checked("window-frozen-by-seq-below-wl1");
-    let rst = t
-        .records
-        .iter()
-        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
-        .expect("close() with unread data resets");
-    assert!(!rst.note.contains("seq moved -"), "{}", rst.note);
+    assert!(matches!(t.ending, Ending::TimeLimit(_)), "{:?}", t.ending);
 }
 
 #[test]

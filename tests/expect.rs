@@ -397,6 +397,7 @@ fn recording_off_is_an_error_not_a_pass() {
         tcpsim::RunOptions {
             recording: tcpsim::Recording::Off,
             keep_received: false,
+            digests: true,
         },
     );
     assert!(t.records.is_empty());

@@ -56,5 +56,6 @@ pub fn options(recording: Recording) -> RunOptions {
     RunOptions {
         recording,
         keep_received: false,
+        digests: false,
     }
 }

@@ -14,6 +14,7 @@ use super::spec::Plan;
 const FAST: RunOptions = RunOptions {
     recording: Recording::Off,
     keep_received: false,
+    digests: true,
 };
 
 /// Run one run of the grid.

@@ -22,7 +22,7 @@ pub struct RunRow {
     pub completion_us: u64,
     /// Both byte streams arrived whole: in each direction the receiving
     /// program's recv() returned as many bytes as the sending program handed
-    /// to send(), with the same FNV-1a digest (so in the same order, unchanged).
+    /// to send(), with the same digest (so in the same order, unchanged).
     /// A client that closes with data unread (V3) is never intact.
     pub intact: bool,
     /// Connections that ended with a FIN each way.
