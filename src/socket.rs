@@ -1184,20 +1184,19 @@ impl Stack {
 
     /// Where smoltcp 0.14 writes a segment Linux would not, rewrite it as Linux
     /// would, with a note saying so:
-    /// - a fast retransmission is not limited to the peer's window: Linux never
-    ///   sends past SND.UNA + SND.WND (RFC 9293 3.8.6; tcp_retransmit_skb
-    ///   fragments to the window), so data past the largest right edge the peer
-    ///   advertised is cut, with the FIN after it, and held here until the
-    ///   window opens (smoltcp counts it as sent; a zero-window episode can then
-    ///   leave its retransmission timer idle). A lone byte at the edge stays: a
-    ///   zero-window probe (RFC 9293 3.8.6.1);
-    /// - after a retransmission timeout smoltcp rewinds its highest sequence
-    ///   sent to SND.UNA (go-back-N), and its pure ACKs and an abort's RST then
-    ///   carry a sequence number below bytes already sent. The peer finds them
+    /// - its pure ACKs and RSTs carry its own idea of SND.NXT, which go-back-N
+    ///   rewinds to SND.UNA after a retransmission timeout and a zero-window
+    ///   probe pushes past the peer's window. The peer finds such segments
     ///   outside its window and drops them without reading their ACK (RFC 9293
     ///   3.10.7.4; RFC 5961 3 for the RST): two such hosts retransmitting to
-    ///   each other never hear each other's ACKs again. Linux writes SND.NXT
-    ///   (tcp_acceptable_seq), and so does this layer.
+    ///   each other never hear each other's ACKs again. Linux writes SND.NXT,
+    ///   or the right edge of the peer's window when SND.NXT lies past it
+    ///   (tcp_acceptable_seq), and so does this layer;
+    /// - data past the largest right edge the peer advertised never leaves
+    ///   (RFC 9293 3.8.6): it is held (`hold`) and sent when the window opens.
+    ///   The fast retransmissions that would write it are prevented in
+    ///   `inbound_live`, so this is a safety net. A lone byte at the edge
+    ///   leaves: a zero-window probe (RFC 9293 3.8.6.1).
     fn correct_outbound(
         &mut self,
         id: ConnId,
