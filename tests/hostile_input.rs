@@ -742,40 +742,8 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
             if connect_first {
                 steps.insert(0, Step::Connect);
             }
-            without_known_bugs(steps)
+            steps
         })
-}
-
-/// The engine accepts send() after close() or shutdown() and counts the
-/// bytes as sent, though they never leave (Linux fails with EPIPE); a debug
-/// build panics on it (socket.rs `push`, `debug_assert_eq!(sent, ...)`).
-/// Reported; until fixed, such programs are not generated unless
-/// `TCPSIM_STRICT=1`. The engine unrolls repeats before running anyway, so
-/// the steps are unrolled here to find the sends that come after a close.
-fn without_known_bugs(steps: Vec<Step>) -> Vec<Step> {
-    if std::env::var("TCPSIM_STRICT").is_ok_and(|v| v == "1") {
-        return steps;
-    }
-    fn unroll(steps: &[Step], out: &mut Vec<Step>) {
-        for s in steps {
-            match s {
-                Step::Repeat { times, steps } => {
-                    for _ in 0..*times {
-                        unroll(steps, out);
-                    }
-                }
-                other => out.push(other.clone()),
-            }
-        }
-    }
-    let mut flat = Vec::new();
-    unroll(&steps, &mut flat);
-    let mut closed = false;
-    flat.retain(|s| {
-        closed |= matches!(s, Step::Close | Step::Shutdown);
-        !(closed && matches!(s, Step::Send(_) | Step::SendBytes(_)))
-    });
-    flat
 }
 
 fn host(role: Role) -> impl Strategy<Value = HostConfig> {
