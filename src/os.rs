@@ -176,6 +176,7 @@ impl Os {
 
     /// recv(max) without waiting, showing the bytes to `f` where they lie instead
     /// of copying them out (a sink). `Ok(bytes read)`, else what recv() returned.
+    /// `f` runs while this host's stack is borrowed: it must not call this `Os`.
     pub fn try_recv_with(
         &self,
         conn: ConnId,
