@@ -167,6 +167,8 @@ struct Conn {
     peer_wnd_end: Option<u32>,
     /// SND.WL1: the sequence number of that segment.
     snd_wl: Option<u32>,
+    /// That segment's window field.
+    peer_wnd_field: Option<u16>,
     /// Window field of the last ACK received, for duplicate-ACK detection.
     peer_win: Option<u16>,
     /// Our last FIN segment, for a fast retransmission of a lone FIN.
@@ -363,6 +365,7 @@ impl Stack {
             peer_edge: None,
             peer_wnd_end: None,
             snd_wl: None,
+            peer_wnd_field: None,
             peer_win: None,
             fin_frame: None,
             fin_resent_at: None,
@@ -771,7 +774,25 @@ impl Stack {
 
     /// A segment for a connection that is still open.
     fn inbound_live(&mut self, id: ConnId, frame: Vec<u8>, seg: &Segment) -> Option<Vec<u8>> {
-        self.note_inbound(id, seg);
+        let (frame, seg) = match self.note_inbound(id, seg) {
+            // smoltcp 0.14 takes the window of every segment, however old
+            // (tcp.rs `process`): a reordered segment from before the window
+            // opened shuts it again, and after a retransmission timeout with a
+            // zero window smoltcp sets no probe timer, so the connection
+            // stalls for good. Linux keeps the window of the newer segment
+            // (tcp_may_update_window); smoltcp is shown that window instead.
+            Some(current) if current != seg.win => {
+                let edit = frame::Edit {
+                    win: Some(current),
+                    ..frame::Edit::default()
+                };
+                let frame = frame::edited(&frame, edit);
+                let seg = frame::parse(&frame).unwrap_or(*seg);
+                (frame, seg)
+            }
+            _ => (frame, *seg),
+        };
+        let seg = &seg;
         let queued = self.unread(id);
         let c = &mut self.conns[id];
         let data_end = seg.seq.wrapping_add(seg.payload_len);
@@ -909,8 +930,10 @@ impl Stack {
         self.outbox.push(Outgoing { frame, note, seg });
     }
 
-    /// Bookkeeping for a segment that smoltcp is about to take in.
-    fn note_inbound(&mut self, id: ConnId, seg: &Segment) {
+    /// Bookkeeping for a segment that smoltcp is about to take in. Returns the
+    /// current window field when the segment is too old to set the window
+    /// (Linux tcp_may_update_window) but carries the current ACK.
+    fn note_inbound(&mut self, id: ConnId, seg: &Segment) -> Option<u16> {
         let mss = seg.mss.map(u32::from);
         let ours = mss.map(|m| self.effective_mss(m));
         let c = &mut self.conns[id];
@@ -958,11 +981,17 @@ impl Stack {
                 || c.snd_wl.is_none_or(|wl1| seq::lt(wl1, seg.seq))
                 || (c.snd_wl == Some(seg.seq)
                     && c.peer_wnd_end.is_none_or(|end| seq::lt(end, edge)));
-            if newer && c.last_ack_received == Some(seg.ack) {
-                c.snd_wl = Some(seg.seq);
-                c.peer_wnd_end = Some(edge);
+            if c.last_ack_received == Some(seg.ack) && !seg.has(flags::SYN) {
+                if newer {
+                    c.snd_wl = Some(seg.seq);
+                    c.peer_wnd_end = Some(edge);
+                    c.peer_wnd_field = Some(seg.win);
+                } else {
+                    return c.peer_wnd_field;
+                }
             }
         }
+        None
     }
 
     /// Answer `frame` with a RST by RFC 9293 reset generation: if it carried ACK,

@@ -231,3 +231,9 @@ fn an_ack_at_the_right_edge_of_the_window_is_read() {
     let t = run_checked("ack-at-the-window-edge-dropped");
     everything_delivered(&t);
 }
+
+#[test]
+fn a_reordered_zero_window_does_not_stall_the_sender() {
+    let t = run_checked("stale-zero-window-stalls-the-sender");
+    everything_delivered(&t);
+}
