@@ -61,9 +61,16 @@ impl WindowHold {
 
     /// Decide what of an outgoing data segment may leave now, with `edge` the
     /// largest right edge the peer advertised, and keep the part that may not
-    /// (unless already held). A single byte exactly at the edge leaves: it is
-    /// a zero-window probe (RFC 9293 3.8.6.1).
-    pub(crate) fn admit(&mut self, frame: &[u8], seg: &Segment, edge: Option<u32>) -> Admit {
+    /// (unless already held). A single byte exactly at the edge is smoltcp's
+    /// zero-window probe (RFC 9293 3.8.6.1): it leaves when `data_probes`,
+    /// else it is held too (Linux probes without data, see `socket`).
+    pub(crate) fn admit(
+        &mut self,
+        frame: &[u8],
+        seg: &Segment,
+        edge: Option<u32>,
+        data_probes: bool,
+    ) -> Admit {
         let (start, _) = data_of(seg);
         let len = seg.payload_len;
         let held = self.range();
@@ -74,7 +81,7 @@ impl WindowHold {
         if let Some((held_start, _, _)) = held {
             keep = keep.min(offset(start, held_start, len));
         }
-        let probe = held.is_none() && len == 1 && edge == Some(start);
+        let probe = data_probes && held.is_none() && len == 1 && edge == Some(start);
         if keep == len || probe {
             return Admit::Whole;
         }
@@ -143,25 +150,6 @@ impl WindowHold {
         }
         out
     }
-
-    /// The first held byte as a one-byte segment: the zero-window probe Linux
-    /// would send (RFC 9293 3.8.6.1), since smoltcp's own probe lies beyond
-    /// the held bytes.
-    pub(crate) fn probe(&self) -> Option<Vec<u8>> {
-        let front = self.frames.front()?;
-        let seg = frame::parse(front)?;
-        if seg.payload_len == 0 {
-            return None;
-        }
-        Some(frame::edited(
-            front,
-            Edit {
-                payload: Some((0, 1)),
-                clear_fin: true,
-                ..Edit::default()
-            },
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -189,21 +177,19 @@ mod tests {
         let first = data_frame(1000, &[1; 100], true);
         // The peer's window ends at 1060: 60 bytes leave, 40 and the FIN wait.
         assert_eq!(
-            hold.admit(&first, &seg_of(&first), Some(1060)),
+            hold.admit(&first, &seg_of(&first), Some(1060), false),
             Admit::Part { keep: 60 }
         );
         // smoltcp counts them as sent: a later segment lies wholly behind them.
         let probe = data_frame(1101, &[2], false);
         assert_eq!(
-            hold.admit(&probe, &seg_of(&probe), Some(1060)),
+            hold.admit(&probe, &seg_of(&probe), Some(1060), false),
             Admit::Nothing
         );
         assert!(
             hold.range()
                 .is_some_and(|(start, end, fin)| (start, end, fin) == (1060, 1100, true))
         );
-        // The first held byte is the probe Linux would send at the edge.
-        assert_eq!(summary(&[hold.probe().unwrap()]), [(1060, 1, false)]);
         // The window opens by 30: the first 30 held bytes leave, without the FIN.
         assert_eq!(
             summary(&hold.release(Some(1060), Some(1090))),
@@ -218,16 +204,32 @@ mod tests {
     }
 
     #[test]
-    fn a_byte_at_the_edge_is_a_probe_and_segments_inside_the_window_pass() {
+    fn a_byte_past_the_edge_waits_and_segments_inside_the_window_pass() {
         let mut hold = WindowHold::default();
         let probe = data_frame(500, &[9], false);
-        assert_eq!(hold.admit(&probe, &seg_of(&probe), Some(500)), Admit::Whole);
-        let inside = data_frame(500, &[9; 50], true);
+        // smoltcp's probe byte at the edge leaves only where data probes are kept.
         assert_eq!(
-            hold.admit(&inside, &seg_of(&inside), Some(550)),
+            hold.admit(&probe, &seg_of(&probe), Some(500), true),
             Admit::Whole
         );
-        assert_eq!(hold.admit(&inside, &seg_of(&inside), None), Admit::Whole);
+        assert_eq!(
+            hold.admit(&probe, &seg_of(&probe), Some(500), false),
+            Admit::Nothing
+        );
+        assert_eq!(
+            summary(&hold.release(Some(500), Some(501))),
+            [(500, 1, false)]
+        );
+        assert!(hold.is_empty());
+        let inside = data_frame(500, &[9; 50], true);
+        assert_eq!(
+            hold.admit(&inside, &seg_of(&inside), Some(550), false),
+            Admit::Whole
+        );
+        assert_eq!(
+            hold.admit(&inside, &seg_of(&inside), None, false),
+            Admit::Whole
+        );
         assert!(hold.is_empty());
     }
 
@@ -236,7 +238,7 @@ mod tests {
         let mut hold = WindowHold::default();
         let seg = data_frame(0, &[1; 40], false);
         assert_eq!(
-            hold.admit(&seg, &seg_of(&seg), Some(10)),
+            hold.admit(&seg, &seg_of(&seg), Some(10), false),
             Admit::Part { keep: 10 }
         );
         // A retransmission got everything there: nothing is left to release.

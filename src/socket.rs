@@ -35,6 +35,9 @@ use crate::seq;
 use crate::tlp::TailLossProbe;
 use crate::trace::flags;
 
+/// The note of a zero-window probe this layer sends in place of smoltcp's.
+const ZERO_WINDOW_PROBE: &str = "zero-window probe as Linux sends it: SND.UNA - 1, no data (tcp_xmit_probe_skb); smoltcp's probe byte waits for the window";
+
 /// IPv4 (20) + TCP (20) header bytes inside a 1500-byte MTU.
 const MSS_NO_OPTIONS: u32 = 1460;
 /// The timestamps option with its padding (RFC 7323).
@@ -156,6 +159,9 @@ struct Conn {
     /// Right edge of the receive window smoltcp last advertised (it trims what
     /// arrives to it): ACK + window of the newest segment it wrote.
     adv_edge: Option<u32>,
+    /// The largest of those right edges: where a Linux receiver's edge would
+    /// be, since Linux never moves it back.
+    adv_max_edge: Option<u32>,
     /// Window field of the last segment that actually left (held ACKs excluded).
     sent_win: Option<u16>,
     /// The largest right edge the peer advertised (RFC 9293 3.8.6: SND.UNA + SND.WND).
@@ -361,6 +367,7 @@ impl Stack {
             our_wscale: None,
             peer_wscale: None,
             adv_edge: None,
+            adv_max_edge: None,
             sent_win: None,
             peer_edge: None,
             peer_wnd_end: None,
@@ -854,16 +861,20 @@ impl Stack {
         }
         let c = &mut self.conns[id];
         let bare = seg.seq_len() == 0 && seg.payload_len == 0 && !seg.has(flags::RST);
+        let at_or_past_edge = c.adv_edge.is_some_and(|edge| !seq::lt(seg.seq, edge))
+            && c.adv_max_edge.is_some_and(|max| !seq::lt(max, seg.seq));
         if bare
-            && c.adv_edge == Some(seg.seq)
+            && at_or_past_edge
             && let Some(rcv_nxt) = c.rcv_nxt(queued)
             && rcv_nxt != seg.seq
         {
             // A Linux sender puts SND.NXT, or the right edge of our window when
             // SND.NXT lies past it, on its ACKs (tcp_acceptable_seq), and Linux
-            // accepts a segment starting at that edge (tcp_sequence). smoltcp
-            // 0.14 applies RFC 9293's strict test (SEG.SEQ < RCV.NXT + RCV.WND)
-            // and would drop it unread; the ACK is handed to smoltcp at RCV.NXT.
+            // accepts a segment starting at that edge (tcp_sequence); nor does
+            // a Linux receiver ever move its edge back. smoltcp 0.14 applies
+            // RFC 9293's strict test (SEG.SEQ < RCV.NXT + RCV.WND) and rounds
+            // its window down, moving the edge back by a few bytes: it would
+            // drop such an ACK unread. The ACK is handed to smoltcp at RCV.NXT.
             return Some(frame::edited(
                 &frame,
                 frame::Edit {
@@ -1151,9 +1162,13 @@ impl Stack {
         }
         if seg.has(flags::ACK) && !seg.has(flags::RST) {
             let shift = if seg.has(flags::SYN) { 0 } else { c.shifts().0 };
-            c.adv_edge = Some(seg.ack.wrapping_add(u32::from(seg.win) << shift));
+            let edge = seg.ack.wrapping_add(u32::from(seg.win) << shift);
+            c.adv_edge = Some(edge);
+            if c.adv_max_edge.is_none_or(|max| seq::lt(max, edge)) {
+                c.adv_max_edge = Some(edge);
+            }
         }
-        if linux && seg.is_pure_ack() && c.gone.is_none() {
+        if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE {
             match c.acks.decide(now, seg.ack) {
                 AckDecision::Now(why) => note = why.to_string(),
                 AckDecision::Defer { .. } => {
@@ -1238,9 +1253,11 @@ impl Stack {
         let bare = seg.seq_len() == 0 && seg.payload_len == 0;
         if bare && let Some(max) = c.snd_max {
             // Linux's tcp_acceptable_seq: SND.NXT, or the right edge of the
-            // peer's current window (SND.UNA + SND.WND) when SND.NXT lies past
-            // it, as after a zero-window probe.
-            let target = match c.peer_wnd_end {
+            // peer's window when SND.NXT lies past it. Linux takes the current
+            // window's edge; a Linux receiver never moves that edge back, but
+            // smoltcp's does by up to 2^shift - 1 bytes (it rounds its free
+            // space down), so the largest edge advertised is the one used.
+            let target = match c.peer_edge {
                 Some(end) if seq::lt(end, max) => end,
                 _ => max,
             };
@@ -1264,7 +1281,10 @@ impl Stack {
         }
         let releasing = c.forced_note.is_some();
         if seg.payload_len > 0 && !seg.has(flags::SYN) && !releasing {
-            match c.hold.admit(&frame, &seg, c.peer_edge) {
+            // The smoltcp profile keeps smoltcp's data-bearing zero-window probe.
+            let data_probes = self.config.profile == Profile::Smoltcp;
+            let c = &mut self.conns[id];
+            match c.hold.admit(&frame, &seg, c.peer_edge, data_probes) {
                 Admit::Whole => {}
                 Admit::Part { keep } => {
                     edit.payload = Some((0, keep));
@@ -1296,22 +1316,28 @@ impl Stack {
         seg: &Segment,
     ) -> Option<(Vec<u8>, Segment, String)> {
         let c = &mut self.conns[id];
-        let zero_window = c.peer_edge.is_some() && c.peer_edge == c.last_ack_received;
-        if seg.payload_len == 1
-            && zero_window
-            && let Some(probe) = c.hold.probe()
+        let zero_window = c.peer_wnd_end.is_some() && c.peer_wnd_end == c.last_ack_received;
+        if zero_window
+            && self.config.profile == Profile::Linux
+            && let Some(una) = c.last_ack_received
         {
+            // smoltcp probes a zero window with a byte of new data (RFC 9293
+            // 3.8.6.1 allows it); a probe byte the receiver takes moves RCV.NXT
+            // past what the sender knows, one it refuses leaves SND.NXT past
+            // the window, and either way a later RST can miss the window. Linux
+            // probes with no data and SND.UNA - 1 (tcp_xmit_probe_skb), which
+            // any receiver answers with its window; the byte stays held.
             let probe = frame::edited(
-                &probe,
+                frame,
                 frame::Edit {
-                    ack: Some(seg.ack),
-                    win: Some(seg.win),
+                    seq: Some(una.wrapping_sub(1)),
+                    payload: Some((0, 0)),
+                    clear_fin: true,
                     ..frame::Edit::default()
                 },
             );
             let seg = frame::parse(&probe)?;
-            let note = "zero-window probe with the first byte held at the window's edge (RFC 9293 3.8.6.1)".to_string();
-            return Some((probe, seg, note));
+            return Some((probe, seg, ZERO_WINDOW_PROBE.to_string()));
         }
         let new_ack = seg.has(flags::ACK)
             && c.acks

@@ -237,3 +237,15 @@ fn a_reordered_zero_window_does_not_stall_the_sender() {
     let t = run_checked("stale-zero-window-stalls-the-sender");
     everything_delivered(&t);
 }
+
+#[test]
+fn a_window_edge_that_smoltcp_rounds_back_does_not_misplace_a_reset() {
+    // The checker's rst-acceptable rule is what failed; run_checked asserts it.
+    let t = run_checked("shrunken-window-edge");
+    assert!(
+        t.records
+            .iter()
+            .any(|r| r.sender == Role::Client && r.flags & flags::RST != 0),
+        "close() with unread data resets"
+    );
+}
