@@ -435,6 +435,16 @@ fn fits(case: &Case) -> bool {
     reply <= (case.buffers[0].0 + case.buffers[1].1) as u64
 }
 
+/// Whether the echo server, which sleeps before each recv(), needs more than
+/// an hour of simulated time just for its sleeps (1 byte per 92 ms over
+/// 850 KiB is a day): such a run meets the time limit however well TCP does,
+/// so its ending says nothing about delivery.
+fn slow_reader(case: &Case) -> bool {
+    let (recv, sleep, _, _) = case.echo;
+    let reads = (client_bytes(case).len() as u64).div_ceil(recv.max(1) as u64);
+    reads.saturating_mul(sleep) > 3_600_000_000
+}
+
 /// The bytes the client's operations send, in order.
 fn client_bytes(case: &Case) -> Vec<u8> {
     let mut out = Vec::new();
@@ -576,7 +586,8 @@ proptest! {
         let server = &trace.programs[1];
         let sent = client_bytes(&case);
         let knowable = matches!(case.close, Finale::ShutdownReadAll(_))
-            && (fits(&case) || case.seed.is_multiple_of(2));
+            && (fits(&case) || case.seed.is_multiple_of(2))
+            && !slow_reader(&case);
         if knowable {
             // The link is never cut for good, and the client reads to the end:
             // everything arrives, both ways, intact.
