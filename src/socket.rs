@@ -701,7 +701,18 @@ impl Stack {
         c.pending.extend(extra);
         if c.pending.is_empty() {
             c.held_calls = 0;
-            if c.close_pending {
+            // smoltcp 0.14 in LAST-ACK answers a duplicate ACK with a challenge
+            // ACK before taking its window (tcp.rs, `(State::LastAck,
+            // TcpControl::None)`): a window that shuts while the FIN waits
+            // behind data never reopens for it, and the connection stalls.
+            // Linux takes the window in every state (tcp_ack). So the FIN is
+            // handed to smoltcp once everything queued fits in the peer's
+            // window, when it rides on the last segment as before.
+            let window = match (c.peer_wnd_end, c.last_ack_received) {
+                (Some(end), Some(una)) => seq::distance(una, end).max(0) as usize,
+                _ => usize::MAX,
+            };
+            if c.close_pending && socket.send_queue() <= window {
                 c.close_pending = false;
                 socket.close();
             }

@@ -249,3 +249,9 @@ fn a_window_edge_that_smoltcp_rounds_back_does_not_misplace_a_reset() {
         "close() with unread data resets"
     );
 }
+
+#[test]
+fn a_window_that_shuts_while_the_fin_waits_reopens() {
+    let t = run_checked("last-ack-ignores-window-updates");
+    everything_delivered(&t);
+}
