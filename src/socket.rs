@@ -193,6 +193,17 @@ struct Conn {
 }
 
 impl Conn {
+    /// The ACK number and window of the last segment that left: what a frame
+    /// this layer sends again (a FIN, a probe, held bytes) must carry, since
+    /// every segment reports the receiver's current state (RFC 9293 3.10.7.4).
+    fn current_ack_and_window(&self) -> frame::Edit {
+        frame::Edit {
+            ack: self.acks.last_ack_sent(),
+            win: self.sent_win,
+            ..frame::Edit::default()
+        }
+    }
+
     /// The shifts the two directions use, once both SYNs are known: scaling is
     /// on only when both SYNs carried the option (RFC 7323 2.2).
     fn shifts(&self) -> (u8, u8) {
@@ -917,14 +928,7 @@ impl Stack {
         let frames = c.hold.release(c.last_ack_received, c.peer_edge);
         for held in frames {
             let c = &mut self.conns[id];
-            let frame = frame::edited(
-                &held,
-                frame::Edit {
-                    ack: c.acks.last_ack_sent(),
-                    win: c.sent_win,
-                    ..frame::Edit::default()
-                },
-            );
+            let frame = frame::edited(&held, c.current_ack_and_window());
             c.forced_note = Some(
                 "held bytes past the peer's window, sent now that the window has opened"
                     .to_string(),
@@ -938,12 +942,7 @@ impl Stack {
     fn resend_fin(&mut self, id: ConnId) {
         let c = &self.conns[id];
         let Some(fin) = &c.fin_frame else { return };
-        let edit = frame::Edit {
-            ack: c.acks.last_ack_sent(),
-            win: c.sent_win,
-            ..frame::Edit::default()
-        };
-        let frame = frame::edited(fin, edit);
+        let frame = frame::edited(fin, c.current_ack_and_window());
         let note = format!(
             "fast retransmission of the FIN after {} duplicate ACKs (RFC 5681 3.2)",
             c.dup_acks
@@ -1377,7 +1376,7 @@ impl Stack {
             let c = &mut self.conns[id];
             if linux
                 && c.handle.is_some()
-                && let Some((frame, pto)) = c.tlp.fire(now, c.acks.last_ack_sent(), c.sent_win)
+                && let Some((frame, pto)) = c.tlp.fire(now, c.current_ack_and_window())
             {
                 let note = format!(
                     "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",

@@ -104,12 +104,7 @@ impl TailLossProbe {
     /// current ACK and window (RFC 9293 3.10.7.4: every segment sent reports the
     /// current state; the window the frame had when first sent may promise room
     /// the receive buffer no longer has).
-    pub fn fire(
-        &mut self,
-        now: Micros,
-        ack: Option<u32>,
-        win: Option<u16>,
-    ) -> Option<(Vec<u8>, Micros)> {
+    pub fn fire(&mut self, now: Micros, current: frame::Edit) -> Option<(Vec<u8>, Micros)> {
         let due = self.due?;
         if due > now {
             return None;
@@ -121,14 +116,7 @@ impl TailLossProbe {
         self.probed = true;
         let pto = self.pto();
         let last = self.last_data.as_ref()?;
-        let frame = frame::edited(
-            last,
-            frame::Edit {
-                ack,
-                win,
-                ..frame::Edit::default()
-            },
-        );
+        let frame = frame::edited(last, current);
         Some((frame, pto))
     }
 }

@@ -60,6 +60,13 @@ fn everything_delivered(t: &Trace) {
     assert_eq!(client.received_digest, server.sent_digest);
 }
 
+/// The client's RST (its close() with unread data), if it sent one.
+fn client_reset(t: &Trace) -> Option<&tcpsim::trace::Record> {
+    t.records
+        .iter()
+        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
+}
+
 fn notes(t: &Trace) -> Vec<&str> {
     t.records.iter().map(|r| r.note.as_str()).collect()
 }
@@ -105,11 +112,7 @@ fn a_tail_loss_probe_carries_the_current_window() {
 fn abort_after_a_timeout_resets_with_snd_nxt() {
     // The checker's rst-acceptable rule is what failed; run_checked asserts it.
     let t = run_checked("abort-rst-below-snd-nxt");
-    let rst_from_close = t
-        .records
-        .iter()
-        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
-        .expect("the client's close() resets");
+    let rst_from_close = client_reset(&t).expect("the client's close() resets");
     assert!(
         rst_from_close.note.contains("unread"),
         "{}",
@@ -207,11 +210,7 @@ fn acks_stay_inside_a_zero_window_after_a_probe() {
 #[test]
 fn a_reordered_old_window_update_does_not_move_the_window_back() {
     let t = run_checked("reordered-old-window-update");
-    let rst = t
-        .records
-        .iter()
-        .find(|r| r.sender == Role::Client && r.flags & flags::RST != 0)
-        .expect("close() with unread data resets");
+    let rst = client_reset(&t).expect("close() with unread data resets");
     assert!(!rst.note.contains("seq moved"), "{}", rst.note);
 }
 
@@ -243,9 +242,7 @@ fn a_window_edge_that_smoltcp_rounds_back_does_not_misplace_a_reset() {
     // The checker's rst-acceptable rule is what failed; run_checked asserts it.
     let t = run_checked("shrunken-window-edge");
     assert!(
-        t.records
-            .iter()
-            .any(|r| r.sender == Role::Client && r.flags & flags::RST != 0),
+        client_reset(&t).is_some(),
         "close() with unread data resets"
     );
 }
