@@ -147,9 +147,7 @@ impl Host {
                 self.batch_due = None;
                 stack.begin_batch();
                 for frame in std::mem::take(&mut self.rx_waiting) {
-                    if let Some(frame) = stack.inbound(frame) {
-                        stack.device.rx.push_back(frame);
-                    }
+                    stack.inbound(frame);
                 }
                 stack.ingress();
             }

@@ -62,6 +62,7 @@ pub mod scenario;
 pub mod seq;
 pub mod sim;
 pub mod socket;
+pub(crate) mod sockets;
 pub mod sweep;
 pub(crate) mod tlp;
 pub mod trace;

@@ -51,6 +51,8 @@ pub(crate) struct ProgramRecord {
     pub log: Vec<crate::trace::AppEvent>,
     /// The earliest time a pending sleep or timeout wants the program resumed.
     pub wake: Option<Micros>,
+    /// For each enclosing [`Os::watch`], the connections called on so far.
+    pub watching: Vec<Vec<ConnId>>,
 }
 
 /// A program's handle on its host. Cheap to clone; every clone is the same host.
@@ -69,6 +71,7 @@ impl Os {
                 received: ByteLog::with_digest(keep_received, digests),
                 log: Vec::new(),
                 wake: None,
+                watching: Vec::new(),
             })),
         }
     }
@@ -84,6 +87,44 @@ impl Os {
 
     pub(crate) fn take_wake(&self) -> Option<Micros> {
         self.record.borrow_mut().wake.take()
+    }
+
+    /// Run `f` and return, with its result, the connections it called the
+    /// socket API on (each call once per call; nested watches see their own).
+    pub(crate) fn watch<R>(&self, f: impl FnOnce() -> R) -> (R, Vec<ConnId>) {
+        self.record.borrow_mut().watching.push(Vec::new());
+        let result = f();
+        let mut record = self.record.borrow_mut();
+        let seen = record.watching.pop().unwrap_or_default();
+        if let Some(outer) = record.watching.last_mut() {
+            outer.extend_from_slice(&seen);
+        }
+        (result, seen)
+    }
+
+    /// Note a call on `conn` for the innermost watch.
+    fn saw(&self, conn: ConnId) {
+        if let Some(calls) = self.record.borrow_mut().watching.last_mut() {
+            calls.push(conn);
+        }
+    }
+
+    /// A subscription to the connections that change on this host (see
+    /// [`Os::take_ready`]).
+    pub(crate) fn subscribe(&self) -> usize {
+        self.stack.borrow_mut().subscribe()
+    }
+
+    /// The connections that changed (a frame, a timer, a call) since the
+    /// subscription last asked, in order.
+    pub(crate) fn take_ready(&self, subscription: usize) -> Vec<ConnId> {
+        self.stack.borrow_mut().take_ready(subscription)
+    }
+
+    /// Whether the host runs in the reference mode that resumes every activity
+    /// (see `Stack::set_exhaustive`).
+    pub(crate) fn exhaustive(&self) -> bool {
+        self.stack.borrow().exhaustive()
     }
 
     /// The virtual clock, in microseconds since the simulation started.
@@ -135,11 +176,14 @@ impl Os {
 
     /// Start connect() to `remote`; `local_port` None picks an ephemeral port.
     pub fn try_connect(&self, remote: (Ipv4Addr, u16), local_port: Option<u16>) -> ConnId {
-        self.stack.borrow_mut().connect(remote, local_port)
+        let conn = self.stack.borrow_mut().connect(remote, local_port);
+        self.saw(conn);
+        conn
     }
 
     /// Where a connect() started with [`Os::try_connect`] stands.
     pub fn connect_state(&self, conn: ConnId) -> ConnectState {
+        self.saw(conn);
         self.stack.borrow().connect_state(conn)
     }
 
@@ -160,6 +204,7 @@ impl Os {
 
     /// send() what fits in the send buffer; returns the bytes taken (0: full).
     pub fn try_send(&self, conn: ConnId, data: &[u8]) -> Result<usize, Gone> {
+        self.saw(conn);
         let n = self.stack.borrow_mut().send(conn, data)?;
         self.record.borrow_mut().sent.add(&data[..n]);
         Ok(n)
@@ -167,6 +212,7 @@ impl Os {
 
     /// recv(max) without waiting.
     pub fn try_recv(&self, conn: ConnId, max: usize) -> Recv {
+        self.saw(conn);
         let got = self.stack.borrow_mut().recv(conn, max);
         if let Recv::Data(d) = &got {
             self.record.borrow_mut().received.add(d);
@@ -183,6 +229,7 @@ impl Os {
         max: usize,
         mut f: impl FnMut(&[u8]),
     ) -> Result<usize, Recv> {
+        self.saw(conn);
         let mut record = self.record.borrow_mut();
         self.stack.borrow_mut().recv_with(conn, max, |piece| {
             record.received.add(piece);
@@ -192,21 +239,25 @@ impl Os {
 
     /// close(): FIN, or RST,ACK when received data is unread (RFC 2525 2.17).
     pub fn close(&self, conn: ConnId) {
+        self.saw(conn);
         self.stack.borrow_mut().close(conn);
     }
 
     /// shutdown(SHUT_WR): FIN after queued data; receiving goes on.
     pub fn shutdown(&self, conn: ConnId) {
+        self.saw(conn);
         self.stack.borrow_mut().shutdown(conn);
     }
 
     /// Bytes received and not yet read.
     pub fn unread(&self, conn: ConnId) -> usize {
+        self.saw(conn);
         self.stack.borrow().unread(conn)
     }
 
     /// TCP_NODELAY: turn Nagle's algorithm off (true) or on (false).
     pub fn set_nodelay(&self, conn: ConnId, nodelay: bool) {
+        self.saw(conn);
         self.stack.borrow_mut().set_nodelay(conn, nodelay);
     }
 

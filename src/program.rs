@@ -4,11 +4,13 @@
 
 use std::net::Ipv4Addr;
 
+mod activities;
 mod cursor;
 
 use crate::model::{ClientProgram, EchoServer, Micros, ServerMode, Step, Transform};
 use crate::os::Os;
 use crate::socket::{ConnId, ConnectState, ListenerId, Recv};
+use activities::Activities;
 use cursor::StepCursor;
 
 /// What a program is waiting for after a step.
@@ -369,7 +371,10 @@ struct Session {
 pub struct Echo {
     config: EchoServer,
     listener: Option<ListenerId>,
+    /// Every session accepted, finished ones included (indexes stay put).
     sessions: Vec<Session>,
+    /// What each session waits for.
+    activities: Activities,
     accepted: u32,
 }
 
@@ -380,6 +385,7 @@ impl Echo {
             config: config.clone(),
             listener: None,
             sessions: Vec::new(),
+            activities: Activities::default(),
             accepted: 0,
         }
     }
@@ -514,54 +520,50 @@ impl Program for Echo {
             self.accepted += 1;
             let session = self.open(conn, os.now());
             self.sessions.push(session);
+            self.activities.add();
         }
-        let mut statuses = Vec::with_capacity(self.sessions.len() + 1);
-        for session in &mut self.sessions {
-            statuses.push(Echo::step(&self.config, session, os));
-        }
-        self.sessions.retain(|s| s.state != SessionState::Finished);
+        let (config, sessions) = (&self.config, &mut self.sessions);
+        self.activities
+            .resume(os, |i, os| Echo::step(config, &mut sessions[i], os));
+        let sessions = self.activities.status();
         if self.accepted < self.config.connections {
             // More connections may come: wait for them as well as for the sessions.
-            statuses.push(Status::Blocked);
-        } else if self.sessions.is_empty() {
+            return combine(&[sessions, Status::Blocked]);
+        }
+        if sessions == Status::Done {
             os.unlisten(listener);
             return Status::Done;
         }
-        combine(&statuses)
+        sessions
     }
 }
 
 /// Several programs running side by side on one host (for example a client
 /// scenario's `connections = N` copies), each resumed only when it may run.
 pub struct Parallel {
-    children: Vec<(Box<dyn Program>, Status)>,
+    children: Vec<Box<dyn Program>>,
+    activities: Activities,
 }
 
 impl Parallel {
     /// Run `programs` concurrently.
     pub fn new(programs: Vec<Box<dyn Program>>) -> Parallel {
+        let mut activities = Activities::default();
+        for _ in &programs {
+            activities.add();
+        }
         Parallel {
-            children: programs.into_iter().map(|p| (p, Status::Blocked)).collect(),
+            children: programs,
+            activities,
         }
     }
 }
 
 impl Program for Parallel {
     fn resume(&mut self, os: &Os) -> Status {
-        let now = os.now();
-        let mut statuses = Vec::with_capacity(self.children.len());
-        for (program, status) in &mut self.children {
-            let runnable = match *status {
-                Status::Blocked | Status::Waiting(_) => true,
-                Status::Sleeping(t) => t <= now,
-                Status::Done => false,
-            };
-            if runnable {
-                *status = program.resume(os);
-            }
-            statuses.push(*status);
-        }
-        combine(&statuses)
+        let children = &mut self.children;
+        self.activities.resume(os, |i, os| children[i].resume(os));
+        self.activities.status()
     }
 }
 

@@ -136,6 +136,18 @@ impl Simulation {
         }
     }
 
+    /// Reference mode for tests: every host step looks at every socket,
+    /// connection and program activity, as smoltcp's one-set polling did,
+    /// instead of only at those that changed. It is slower by the number of
+    /// connections and must give the same trace; tests compare the two.
+    #[doc(hidden)]
+    pub fn poll_everything(self) -> Simulation {
+        for host in &self.hosts {
+            host.stack.borrow_mut().set_exhaustive(true);
+        }
+        self
+    }
+
     /// Run to the end and return the trace.
     pub fn run(mut self) -> Trace {
         // Both programs start at time zero; the server first, so it listens

@@ -20,7 +20,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 
-use smoltcp::iface::{Interface, SocketHandle, SocketSet};
+use smoltcp::iface::Interface;
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::time::Instant;
 use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
@@ -32,6 +32,7 @@ use crate::frame::{self, Endpoints, Segment};
 use crate::hold::{Admit, WindowHold};
 use crate::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::seq;
+use crate::sockets::{Route, Slot, Sockets};
 use crate::tlp::TailLossProbe;
 use crate::trace::flags;
 
@@ -114,7 +115,7 @@ impl Gone {
 
 #[derive(Debug)]
 struct Conn {
-    handle: Option<SocketHandle>,
+    handle: Option<Slot>,
     /// Local to remote, once known.
     ends: Option<Endpoints>,
     app_closed: bool,
@@ -190,6 +191,13 @@ struct Conn {
     hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.
     forced_note: Option<String>,
+    /// Listed in `Stack::timers_stale`.
+    timers_stale: bool,
+    /// The `Stack::adopt_epoch` in which it was last touched.
+    touched: u64,
+    /// This connection's keys in `Stack::fire_at` and `Stack::wake_at`.
+    fire_key: Option<Micros>,
+    wake_key: Option<Micros>,
 }
 
 impl Conn {
@@ -221,6 +229,35 @@ impl Conn {
     }
 }
 
+/// Connections that changed, each listed once, for one subscription.
+#[derive(Debug, Default)]
+struct ReadyList {
+    ids: Vec<ConnId>,
+    listed: Vec<bool>,
+}
+
+impl ReadyList {
+    fn insert(&mut self, id: ConnId) {
+        if self.listed.len() <= id {
+            self.listed.resize(id + 1, false);
+        }
+        if !self.listed[id] {
+            self.listed[id] = true;
+            self.ids.push(id);
+        }
+    }
+
+    /// The connections listed, in order, and an empty list.
+    fn take(&mut self) -> Vec<ConnId> {
+        let mut ids = std::mem::take(&mut self.ids);
+        for &id in &ids {
+            self.listed[id] = false;
+        }
+        ids.sort_unstable();
+        ids
+    }
+}
+
 /// Options of a SYN that reached a listener, kept until its connection is adopted.
 #[derive(Debug, Clone, Copy)]
 struct SynOptions {
@@ -233,7 +270,7 @@ struct Listener {
     port: u16,
     backlog: usize,
     /// Listening smoltcp sockets waiting for a SYN.
-    idle: Vec<SocketHandle>,
+    idle: Vec<Slot>,
     /// Connections that completed the handshake and wait for accept().
     ready: VecDeque<ConnId>,
     /// Connections in the handshake.
@@ -261,7 +298,7 @@ pub struct Stack {
     pub peer_ip: Ipv4Addr,
     pub(crate) iface: Interface,
     pub(crate) device: QueueDevice,
-    pub(crate) sockets: SocketSet<'static>,
+    pub(crate) sockets: Sockets,
     /// The virtual clock as of the host's current step.
     pub now: Micros,
     tsval_offset: u32,
@@ -275,6 +312,31 @@ pub struct Stack {
     /// Frames ready for the link.
     pub outbox: Vec<Outgoing>,
     next_ephemeral: u16,
+    /// Frames screened by `inbound`, waiting for smoltcp, with where they go.
+    arrivals: VecDeque<(Vec<u8>, Option<Route>)>,
+    /// The connection each slot belongs to (None: a listening socket, or free).
+    slot_owner: Vec<Option<ConnId>>,
+    /// Listening sockets touched since `after_ingress` last looked.
+    idle_touched: BTreeSet<Slot>,
+    /// `after_ingress` calls so far: a connection whose `touched` equals it
+    /// was touched since the last call.
+    adopt_epoch: u64,
+    /// Slots touched since `forget_closed` last looked, with their owners then
+    /// (a slot may be listed twice).
+    closing_candidates: Vec<(Slot, ConnId)>,
+    /// For each subscription (`subscribe`), the connections that changed since
+    /// it last asked (`take_ready`), each once.
+    ready: Vec<ReadyList>,
+    /// Scratch space for the slots smoltcp touched.
+    changed_slots: Vec<Slot>,
+    /// Connections with bytes held or a FIN waiting for them (`after_ingress` pushes).
+    pending_conns: BTreeSet<ConnId>,
+    /// Connections whose timers must be looked at again.
+    timers_stale: Vec<ConnId>,
+    /// This layer's timers (delayed ACK, tail loss probe) by when they fire.
+    fire_at: BTreeSet<(Micros, ConnId)>,
+    /// The same, for connections that still have a socket: they wake the host.
+    wake_at: BTreeSet<(Micros, ConnId)>,
 }
 
 impl Stack {
@@ -293,7 +355,7 @@ impl Stack {
             peer_ip,
             iface,
             device: QueueDevice::default(),
-            sockets: SocketSet::new(Vec::new()),
+            sockets: Sockets::default(),
             now: 0,
             tsval_offset,
             conns: Vec::new(),
@@ -303,6 +365,17 @@ impl Stack {
             syn_options: BTreeMap::new(),
             outbox: Vec::new(),
             next_ephemeral: first_ephemeral,
+            arrivals: VecDeque::new(),
+            slot_owner: Vec::new(),
+            idle_touched: BTreeSet::new(),
+            adopt_epoch: 0,
+            closing_candidates: Vec::new(),
+            ready: Vec::new(),
+            changed_slots: Vec::new(),
+            pending_conns: BTreeSet::new(),
+            timers_stale: Vec::new(),
+            fire_at: BTreeSet::new(),
+            wake_at: BTreeSet::new(),
         }
     }
 
@@ -347,7 +420,7 @@ impl Stack {
         socket
     }
 
-    fn new_conn(&mut self, handle: SocketHandle, ends: Option<Endpoints>) -> ConnId {
+    fn new_conn(&mut self, handle: Slot, ends: Option<Endpoints>) -> ConnId {
         let id = self.conns.len();
         let mss = self.effective_mss(MSS_NO_OPTIONS);
         self.conns.push(Conn {
@@ -391,11 +464,114 @@ impl Stack {
             fr_suppressed: false,
             hold: WindowHold::default(),
             forced_note: None,
+            timers_stale: false,
+            touched: u64::MAX,
+            fire_key: None,
+            wake_key: None,
         });
         if let Some(ends) = ends {
             self.by_ends.insert(ends, id);
         }
+        self.own(handle, Some(id));
+        self.mark(id);
         id
+    }
+
+    // ----- bookkeeping that keeps an event's cost independent of the connections --------
+
+    /// Give smoltcp a socket; its connection, if any, claims it in `new_conn`.
+    fn add_socket(&mut self, socket: tcp::Socket<'static>) -> Slot {
+        let slot = self.sockets.add(socket);
+        self.own(slot, None);
+        slot
+    }
+
+    /// Remove a socket from smoltcp; its slot belongs to nobody until reused.
+    fn drop_socket(&mut self, slot: Slot) {
+        self.sockets.remove(slot);
+        self.own(slot, None);
+    }
+
+    /// Record which connection a slot's socket belongs to.
+    fn own(&mut self, slot: Slot, owner: Option<ConnId>) {
+        if self.slot_owner.len() <= slot {
+            self.slot_owner.resize(slot + 1, None);
+        }
+        self.slot_owner[slot] = owner;
+    }
+
+    /// Connection `id` changed in this layer: its program may see something
+    /// new, and its timers must be looked at again.
+    fn mark(&mut self, id: ConnId) {
+        for ready in &mut self.ready {
+            ready.insert(id);
+        }
+        self.conns[id].touched = self.adopt_epoch;
+        let c = &mut self.conns[id];
+        if !c.timers_stale {
+            c.timers_stale = true;
+            self.timers_stale.push(id);
+        }
+    }
+
+    /// Hand the slots smoltcp's sockets touched since the last call to the
+    /// checks that look at touched sockets only.
+    fn absorb_changes(&mut self) {
+        let mut changed = std::mem::take(&mut self.changed_slots);
+        self.sockets.take_changed(&mut changed);
+        for &slot in &changed {
+            match self.slot_owner.get(slot).copied().flatten() {
+                Some(id) => {
+                    self.closing_candidates.push((slot, id));
+                    self.mark(id);
+                }
+                None => {
+                    self.idle_touched.insert(slot);
+                }
+            }
+        }
+        self.changed_slots = changed;
+    }
+
+    /// Put the timers of the connections marked since into `fire_at` and `wake_at`.
+    fn settle_timers(&mut self) {
+        while let Some(id) = self.timers_stale.pop() {
+            let c = &mut self.conns[id];
+            c.timers_stale = false;
+            let live = c.handle.is_some();
+            let deferred = c.acks.deferred_due;
+            let tlp = c.tlp.due;
+            let fire = min_opt(deferred, tlp.filter(|_| live));
+            let wake = if live { min_opt(deferred, tlp) } else { None };
+            rekey(&mut self.fire_at, &mut c.fire_key, fire, id);
+            rekey(&mut self.wake_at, &mut c.wake_key, wake, id);
+        }
+    }
+
+    /// Reference mode for tests: look at every socket, connection and
+    /// activity at every step, as before the work was limited to what changed
+    /// (`Simulation::poll_everything`). Traces must not differ.
+    pub fn set_exhaustive(&mut self, on: bool) {
+        self.sockets.exhaustive = on;
+    }
+
+    /// Whether [`Stack::set_exhaustive`] is on.
+    pub fn exhaustive(&self) -> bool {
+        self.sockets.exhaustive
+    }
+
+    /// A new subscription to the connections that change; returns its number.
+    pub fn subscribe(&mut self) -> usize {
+        self.ready.push(ReadyList::default());
+        self.ready.len() - 1
+    }
+
+    /// The connections that changed since `subscription` last asked, in order:
+    /// a program with many connections resumes only the activities waiting on
+    /// these (`program::activities`).
+    pub fn take_ready(&mut self, subscription: usize) -> Vec<ConnId> {
+        self.absorb_changes();
+        self.ready[subscription].take()
     }
 
     // ----- the socket API programs use -------------------------------------------------
@@ -409,7 +585,7 @@ impl Stack {
             socket
                 .listen(IpListenEndpoint { addr: None, port })
                 .expect("port is non-zero (validated)");
-            idle.push(self.sockets.add(socket));
+            idle.push(self.add_socket(socket));
         }
         self.listeners.push(Listener {
             port,
@@ -431,7 +607,7 @@ impl Stack {
     /// Stop listening: close every listening socket (SYNs then get RSTs).
     pub fn unlisten(&mut self, listener: ListenerId) {
         for handle in std::mem::take(&mut self.listeners[listener].idle) {
-            self.sockets.remove(handle);
+            self.drop_socket(handle);
         }
         self.listeners[listener].backlog = 0;
     }
@@ -444,7 +620,7 @@ impl Stack {
             p
         });
         let socket = self.new_socket();
-        let handle = self.sockets.add(socket);
+        let handle = self.add_socket(socket);
         let remote_ep = IpEndpoint::new(IpAddress::Ipv4(remote.0), remote.1);
         let ends = Endpoints {
             src: self.config.ip,
@@ -452,7 +628,7 @@ impl Stack {
             dst: remote.0,
             dst_port: remote.1,
         };
-        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let socket = self.sockets.get_mut(handle);
         let failed = socket
             .connect(self.iface.context(), remote_ep, port)
             .is_err();
@@ -469,7 +645,7 @@ impl Stack {
         let c = &self.conns[conn];
         match c.handle {
             None => ConnectState::Failed,
-            Some(h) => match self.sockets.get::<tcp::Socket>(h).state() {
+            Some(h) => match self.sockets.get(h).state() {
                 State::SynSent | State::SynReceived => ConnectState::Pending,
                 State::Closed | State::Listen => ConnectState::Failed,
                 _ => ConnectState::Established,
@@ -494,9 +670,7 @@ impl Stack {
         }
         // SO_SNDBUF counts every byte not yet acknowledged: held here or queued
         // in smoltcp (unsent or in flight).
-        let queued = c
-            .handle
-            .map_or(0, |h| self.sockets.get::<tcp::Socket>(h).send_queue());
+        let queued = c.handle.map_or(0, |h| self.sockets.get(h).send_queue());
         let room = self
             .config
             .tx_buffer
@@ -538,8 +712,10 @@ impl Stack {
                 _ => Recv::Reset,
             });
         };
-        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
-        if socket.can_recv() {
+        if self.sockets.get(handle).can_recv() {
+            // Only a read changes the socket: a recv() that would block must
+            // not mark it changed, or a waiting reader would be woken forever.
+            let socket = self.sockets.get_mut(handle);
             let want = max.min(socket.recv_queue());
             let mut read = 0;
             while read < want {
@@ -561,7 +737,7 @@ impl Stack {
             self.egress();
             return Ok(read);
         }
-        Err(match socket.state() {
+        Err(match self.sockets.get(handle).state() {
             State::Closed => {
                 if c.gone.is_none() && !c.app_closed {
                     Recv::Reset
@@ -583,7 +759,7 @@ impl Stack {
         c.app_closed = true;
         c.write_closed = true;
         let Some(handle) = c.handle else { return };
-        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let socket = self.sockets.get_mut(handle);
         let unread = socket.recv_queue();
         if unread > 0 {
             // RFC 2525 2.17: discarding unread data must be signalled with a RST.
@@ -622,7 +798,7 @@ impl Stack {
             let linux = self.config.profile == Profile::Linux;
             // Under the linux profile smoltcp's own Nagle is always off (ours decides).
             self.sockets
-                .get_mut::<tcp::Socket>(h)
+                .get_mut(h)
                 .set_nagle_enabled(!nodelay && !linux);
         }
         self.push(conn);
@@ -632,7 +808,7 @@ impl Stack {
     /// Bytes of a connection still to be read by the application.
     pub fn unread(&self, conn: ConnId) -> usize {
         match self.conns[conn].handle {
-            Some(h) => self.sockets.get::<tcp::Socket>(h).recv_queue(),
+            Some(h) => self.sockets.get(h).recv_queue(),
             None => 0,
         }
     }
@@ -655,7 +831,7 @@ impl Stack {
             c.pending.extend(extra);
             return;
         };
-        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        let socket = self.sockets.get_mut(handle);
         if matches!(socket.state(), State::Closed | State::TimeWait) {
             // A RST (or the end of the connection) came first: Linux purges the
             // write queue with the socket (tcp_done); held bytes go nowhere.
@@ -728,6 +904,9 @@ impl Stack {
                 socket.close();
             }
         }
+        if !c.pending.is_empty() || c.close_pending {
+            self.pending_conns.insert(conn);
+        }
     }
 
     // ----- frames in and out ---------------------------------------------------------------
@@ -737,16 +916,30 @@ impl Stack {
         self.rst_this_batch.clear();
     }
 
-    /// Look at a frame arriving from the link before smoltcp does. Returns the
-    /// frame smoltcp should see (possibly edited), or `None` when this layer has
-    /// answered it as Linux would.
-    pub fn inbound(&mut self, frame: Vec<u8>) -> Option<Vec<u8>> {
+    /// A frame arriving from the link: this layer looks at it first and queues
+    /// what smoltcp should see (possibly edited) for `ingress`, with the socket
+    /// it goes to; a frame this layer answers as Linux would goes no further.
+    pub fn inbound(&mut self, frame: Vec<u8>) {
         let Some(seg) = frame::parse(&frame) else {
-            return Some(frame);
+            self.arrivals.push_back((frame, None));
+            return;
         };
+        if let Some(frame) = self.screen(frame, &seg) {
+            let route = Route {
+                local: seg.ends.reversed(),
+                listener_may_take: seg.flags & (flags::ACK | flags::RST) == 0,
+            };
+            self.arrivals.push_back((frame, Some(route)));
+        }
+    }
+
+    /// The frame smoltcp should see, or `None` when this layer has answered it.
+    fn screen(&mut self, frame: Vec<u8>, seg: &Segment) -> Option<Vec<u8>> {
+        let seg = *seg;
         let local = seg.ends.reversed();
         if let Some(&id) = self.by_ends.get(&local) {
             if self.conns[id].gone.is_none() {
+                self.mark(id);
                 return self.inbound_live(id, frame, &seg);
             }
             if seg.has(flags::RST) {
@@ -831,8 +1024,9 @@ impl Stack {
             // after close() cannot be delivered; reset and forget the connection.
             // Old data (a duplicate of bytes already read) is only ACKed.
             if let Some(h) = c.handle.take() {
-                self.sockets.remove(h);
+                self.drop_socket(h);
             }
+            let c = &mut self.conns[id];
             c.gone = Some(Gone::ResetAfterClose);
             c.deferred = None;
             c.acks.deferred_due = None;
@@ -851,9 +1045,7 @@ impl Stack {
                 c.fin_sent && c.snd_max.is_some_and(|max| seg.ack == max.wrapping_sub(1));
             let effective_mss = self.effective_mss(self.conns[id].peer_mss) as usize;
             let c = &mut self.conns[id];
-            let queued = c
-                .handle
-                .map_or(0, |h| self.sockets.get::<tcp::Socket>(h).send_queue());
+            let queued = c.handle.map_or(0, |h| self.sockets.get(h).send_queue());
             let window = (u32::from(seg.win) << c.shifts().1) as usize;
             let past_window = effective_mss.min(queued) > window;
             if only_fin_outstanding {
@@ -1037,18 +1229,37 @@ impl Stack {
     }
 
     /// After frames were taken in: adopt new connections from listeners, release
-    /// data Nagle held, and forget sockets that have closed.
+    /// data Nagle held, and forget sockets that have closed. Only sockets and
+    /// connections touched since the last call can have changed, so only they
+    /// are looked at, in the order a scan of every listener's pool would find
+    /// them.
     pub fn after_ingress(&mut self) {
+        self.absorb_changes();
+        let mut idle_touched = std::mem::take(&mut self.idle_touched);
+        if self.sockets.exhaustive {
+            idle_touched.extend(self.listeners.iter().flat_map(|l| l.idle.iter().copied()));
+            for c in &mut self.conns {
+                c.touched = self.adopt_epoch;
+            }
+            self.pending_conns.extend(0..self.conns.len());
+        }
         for l in 0..self.listeners.len() {
-            let mut i = 0;
-            while i < self.listeners[l].idle.len() {
-                let handle = self.listeners[l].idle[i];
-                let socket = self.sockets.get::<tcp::Socket>(handle);
-                if socket.state() == State::Listen {
-                    i += 1;
-                    continue;
-                }
-                self.listeners[l].idle.swap_remove(i);
+            let left_listen: BTreeSet<usize> = if idle_touched.is_empty() {
+                BTreeSet::new()
+            } else {
+                let sockets = &self.sockets;
+                self.listeners[l]
+                    .idle
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, slot)| {
+                        idle_touched.contains(slot) && sockets.get(*slot).state() != State::Listen
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            for handle in swap_remove_scan(&mut self.listeners[l].idle, left_listen) {
+                let socket = self.sockets.get(handle);
                 let ends = match (socket.local_endpoint(), socket.remote_endpoint()) {
                     (Some(local), Some(remote)) => Some(Endpoints {
                         src: ipv4(local.addr),
@@ -1071,21 +1282,30 @@ impl Stack {
                 }
                 self.listeners[l].embryonic.push(id);
             }
-            let mut j = 0;
-            while j < self.listeners[l].embryonic.len() {
-                let id = self.listeners[l].embryonic[j];
-                match self.connect_state(id) {
-                    ConnectState::Pending => j += 1,
-                    _ => {
-                        self.listeners[l].embryonic.swap_remove(j);
-                        self.listeners[l].ready.push_back(id);
-                    }
-                }
+            let settled: BTreeSet<usize> = self.listeners[l]
+                .embryonic
+                .iter()
+                .enumerate()
+                .filter(|&(_, &id)| {
+                    self.conns[id].touched == self.adopt_epoch
+                        && self.connect_state(id) != ConnectState::Pending
+                })
+                .map(|(i, _)| i)
+                .collect();
+            for id in swap_remove_scan(&mut self.listeners[l].embryonic, settled) {
+                self.listeners[l].ready.push_back(id);
             }
         }
-        for id in 0..self.conns.len() {
-            if !self.conns[id].pending.is_empty() || self.conns[id].close_pending {
+        self.adopt_epoch += 1;
+        let waiting: Vec<ConnId> = self.pending_conns.iter().copied().collect();
+        for id in waiting {
+            let c = &self.conns[id];
+            if !c.pending.is_empty() || c.close_pending {
                 self.push(id);
+            }
+            let c = &self.conns[id];
+            if c.handle.is_none() || (c.pending.is_empty() && !c.close_pending) {
+                self.pending_conns.remove(&id);
             }
         }
     }
@@ -1100,7 +1320,7 @@ impl Stack {
             socket
                 .listen(IpListenEndpoint { addr: None, port })
                 .expect("port is non-zero (validated)");
-            let handle = self.sockets.add(socket);
+            let handle = self.add_socket(socket);
             self.listeners[l].idle.push(handle);
         }
     }
@@ -1108,26 +1328,24 @@ impl Stack {
     /// Let smoltcp send what it wants to, and pass each frame through this layer.
     pub fn egress(&mut self) {
         let now = self.instant();
-        for _ in 0..64 {
-            let result = self
-                .iface
-                .poll_egress(now, &mut self.device, &mut self.sockets);
-            if result == smoltcp::iface::PollResult::None {
-                break;
-            }
-        }
+        self.sockets.egress(&mut self.iface, &mut self.device, now);
         self.drain_device();
         self.forget_closed();
     }
 
-    /// Run smoltcp's ingress on every frame waiting in the device.
+    /// Run smoltcp's ingress on every frame waiting: those put straight into
+    /// the device (ARP), then those `inbound` let through, each with the socket
+    /// smoltcp would choose for it.
     pub fn ingress(&mut self) {
         let now = self.instant();
-        while self
-            .iface
-            .poll_ingress_single(now, &mut self.device, &mut self.sockets)
-            != smoltcp::iface::PollIngressSingleResult::None
-        {}
+        while let Some(frame) = self.device.rx.pop_front() {
+            self.sockets
+                .ingress(&mut self.iface, &mut self.device, now, frame, None);
+        }
+        while let Some((frame, route)) = self.arrivals.pop_front() {
+            self.sockets
+                .ingress(&mut self.iface, &mut self.device, now, frame, route);
+        }
         self.drain_device();
     }
 
@@ -1368,11 +1586,22 @@ impl Stack {
         self.correct_outbound(id, ack_only, seg)
     }
 
-    /// Send held ACKs whose delayed-ACK timer is due.
+    /// Send held ACKs whose delayed-ACK timer is due, and due tail loss probes.
     pub fn fire_timers(&mut self) {
         let now = self.now;
         let linux = self.linux();
-        for id in 0..self.conns.len() {
+        self.settle_timers();
+        let mut due: Vec<ConnId> = if self.sockets.exhaustive {
+            (0..self.conns.len()).collect()
+        } else {
+            self.fire_at
+                .range(..=(now, ConnId::MAX))
+                .map(|&(_, id)| id)
+                .collect()
+        };
+        due.sort_unstable();
+        for id in due {
+            self.mark(id);
             let c = &mut self.conns[id];
             if linux
                 && c.handle.is_some()
@@ -1410,42 +1639,47 @@ impl Stack {
         }
     }
 
-    /// Drop smoltcp sockets whose connection has ended.
+    /// Drop smoltcp sockets whose connection has ended (only a socket touched
+    /// since the last look can have closed).
     fn forget_closed(&mut self) {
-        for c in &mut self.conns {
-            let Some(h) = c.handle else { continue };
-            let state = self.sockets.get::<tcp::Socket>(h).state();
-            if state == State::Closed {
-                self.sockets.remove(h);
-                c.handle = None;
-                if c.gone.is_none() {
-                    c.gone = Some(if c.app_closed {
-                        Gone::Closed
-                    } else {
-                        Gone::ResetByPeer
-                    });
-                }
+        self.absorb_changes();
+        let mut candidates = std::mem::take(&mut self.closing_candidates);
+        for &(slot, id) in &candidates {
+            let c = &mut self.conns[id];
+            if c.handle != Some(slot) || self.sockets.get(slot).state() != State::Closed {
+                continue;
             }
+            c.handle = None;
+            if c.gone.is_none() {
+                c.gone = Some(if c.app_closed {
+                    Gone::Closed
+                } else {
+                    Gone::ResetByPeer
+                });
+            }
+            self.drop_socket(slot);
+            self.mark(id);
         }
+        candidates.clear();
+        self.closing_candidates = candidates;
     }
 
     /// The earliest time this layer or smoltcp needs to run again.
     pub fn next_deadline(&mut self) -> Option<Micros> {
-        let stack = self
-            .iface
-            .poll_at(self.instant(), &self.sockets)
-            .map(|t| t.total_micros().max(0) as Micros);
-        let timers = self
-            .conns
-            .iter()
-            .filter(|c| c.handle.is_some())
-            .flat_map(|c| [c.acks.deferred_due, c.tlp.due])
-            .flatten()
-            .min();
-        match (stack, timers) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let now = self.instant();
+        let stack = self.sockets.next_deadline(&mut self.iface, now);
+        self.settle_timers();
+        let timers = if self.sockets.exhaustive {
+            self.conns
+                .iter()
+                .filter(|c| c.handle.is_some())
+                .flat_map(|c| [c.acks.deferred_due, c.tlp.due])
+                .flatten()
+                .min()
+        } else {
+            self.wake_at.first().map(|&(t, _)| t)
+        };
+        min_opt(stack, timers)
     }
 
     /// Whether nothing is waiting to be sent or acknowledged.
@@ -1457,20 +1691,97 @@ impl Stack {
         if held || !self.outbox.is_empty() {
             return false;
         }
-        self.sockets.iter().all(|(_, s)| match s {
-            smoltcp::socket::Socket::Tcp(t) => match t.state() {
-                State::Closed | State::Listen | State::TimeWait | State::FinWait2 => true,
-                State::Established | State::CloseWait => t.send_queue() == 0,
-                _ => false,
-            },
-            #[allow(unreachable_patterns)]
-            _ => true,
+        self.sockets.iter().all(|(_, t)| match t.state() {
+            State::Closed | State::Listen | State::TimeWait | State::FinWait2 => true,
+            State::Established | State::CloseWait => t.send_queue() == 0,
+            _ => false,
         })
     }
+}
+
+/// Move `id`'s entry in `set` from the time in `key` to `new`.
+fn rekey(
+    set: &mut BTreeSet<(Micros, ConnId)>,
+    key: &mut Option<Micros>,
+    new: Option<Micros>,
+    id: ConnId,
+) {
+    if *key == new {
+        return;
+    }
+    if let Some(old) = *key {
+        set.remove(&(old, id));
+    }
+    if let Some(t) = new {
+        set.insert((t, id));
+    }
+    *key = new;
+}
+
+fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Remove from `list` the elements at `positions`, in the order in which the
+/// scan `while i < len { if keep(list[i]) { i += 1 } else { swap_remove(i) } }`
+/// removes them when exactly those elements fail `keep`; returns them in that
+/// order. The scan's order decides which connection accept() returns first, so
+/// the cheap form must keep it.
+fn swap_remove_scan<T>(list: &mut Vec<T>, mut positions: BTreeSet<usize>) -> Vec<T> {
+    let mut out = Vec::with_capacity(positions.len());
+    while let Some(i) = positions.pop_first() {
+        let last = list.len() - 1;
+        out.push(list.swap_remove(i));
+        // The last element moved into `i`, which the scan looks at again next.
+        if i != last && positions.remove(&last) {
+            positions.insert(i);
+        }
+    }
+    out
 }
 
 fn ipv4(addr: IpAddress) -> Ipv4Addr {
     match addr {
         IpAddress::Ipv4(a) => a,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The scan after_ingress used to run over every listening socket.
+    fn full_scan(list: &mut Vec<u32>, keep: impl Fn(u32) -> bool) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < list.len() {
+            if keep(list[i]) {
+                i += 1;
+            } else {
+                out.push(list.swap_remove(i));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn swap_remove_scan_removes_in_the_full_scans_order(
+            picks in proptest::collection::vec(any::<bool>(), 0..40),
+        ) {
+            let original: Vec<u32> = (0..picks.len() as u32).collect();
+            let removed = |x: u32| picks[x as usize];
+            let mut scanned = original.clone();
+            let expected = full_scan(&mut scanned, |x| !removed(x));
+            let mut fast = original.clone();
+            let positions = (0..picks.len()).filter(|&i| picks[i]).collect();
+            let got = swap_remove_scan(&mut fast, positions);
+            prop_assert_eq!(got, expected);
+            prop_assert_eq!(fast, scanned);
+        }
     }
 }

@@ -554,6 +554,53 @@ fn run_checked(case: &Case, capture: Role) -> Result<Trace, TestCaseError> {
         .map_err(|p| TestCaseError::fail(p.to_string()))
 }
 
+/// `case` with `n` copies of the client's connection at once and a server
+/// serving `n` with a small accept queue (SYNs dropped while it is full are
+/// retransmitted: the listening sockets' edge cases). Messages are capped at
+/// 64 KiB so `n` connections stay quick.
+fn many_connections(case: &Case, n: u32, backlog: u32) -> Scenario {
+    let mut s = scenario(case, case.capture);
+    for step in &mut s.client.steps {
+        if let Step::SendBytes(bytes) = step {
+            *bytes = (*bytes).min(64 << 10);
+        }
+    }
+    s.client.connections = n;
+    s.server.connections = n;
+    s.server.backlog = backlog;
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
+        ..config()
+    })]
+
+    /// A host step looks only at the sockets, connections and program
+    /// activities that changed (src/sockets.rs, src/program/activities.rs),
+    /// so an event costs the same with 1 or 1,000 connections. That must not
+    /// change a single frame: the same run looking at everything at every step
+    /// (`poll_everything`, as smoltcp's one socket set did) gives the same trace.
+    #[test]
+    fn looking_only_at_what_changed_changes_no_frame(
+        case in case(),
+        n in 1u32..7,
+        backlog in 1u32..4,
+    ) {
+        let s = many_connections(&case, n, backlog);
+        let options = tcpsim::RunOptions::default();
+        let fast = tcpsim::sim::Simulation::new(s.clone(), options).run();
+        let reference = tcpsim::sim::Simulation::new(s, options).poll_everything().run();
+        prop_assert_eq!(tcpsim::render::tsv(&fast), tcpsim::render::tsv(&reference));
+        prop_assert!(fast == reference, "traces differ in a field the tsv does not show");
+        prop_assert!(
+            tcpsim::render::pcapng_bytes(&fast) == tcpsim::render::pcapng_bytes(&reference),
+            "the pcapng files differ"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
 

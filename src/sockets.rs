@@ -1,0 +1,467 @@
+//! A host's smoltcp sockets, each in a `SocketSet` of its own, so that an event
+//! costs the same with 1 or 1,000 connections.
+//!
+//! smoltcp's `Interface::poll_egress`, `poll_ingress_single` and `poll_at` take a
+//! whole `SocketSet` and visit every socket in it, so with one set per host
+//! every frame, every system call and every timer visits every connection.
+//! Here each socket lives in a set of its own and this module keeps what smoltcp
+//! would have worked out from the one big set, so that frames, their order and
+//! their IPv4 identifications are the same as with one set:
+//!
+//! - **Handle order.** `SocketSet::add` puts a socket in the lowest free slot;
+//!   so does [`Sockets::add`]. Slots order ingress and egress below.
+//! - **Ingress.** smoltcp gives a TCP segment to the first socket, in slot
+//!   order, that accepts it (`process_tcp`; `tcp::Socket::accepts`): one whose
+//!   4-tuple matches, or, for a segment with neither ACK nor RST, one listening
+//!   on its port; when none does, smoltcp answers with a RST. Two indexes (by
+//!   4-tuple, by listening port) find that socket without a scan; a frame no
+//!   socket takes goes to an empty set, where smoltcp answers as it would.
+//! - **Egress.** One `poll_egress` lets each socket, in slot order, send at most
+//!   one segment; the stack repeats it until a pass sends nothing. Only sockets
+//!   whose deadline has come (`poll_at` at or before now) can send anything:
+//!   smoltcp's `poll_at` mirrors the start of `dispatch` (tcp.rs), and a socket
+//!   whose deadline lies ahead leaves `dispatch` without sending or changing
+//!   state. So the passes run over those sockets only.
+//! - **Deadlines.** Each socket's `poll_at`, kept in a sorted set and computed
+//!   again only for sockets touched since (polled, or changed by a call).
+//!   smoltcp's deadlines are absolute times, so a kept one stays true, with one
+//!   exception: a socket waiting for its neighbour's MAC address has the end of
+//!   its silence as deadline until ARP teaches the address, so every socket is
+//!   looked at again after an ARP packet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::time::Instant;
+use smoltcp::wire::IpAddress;
+
+use crate::device::QueueDevice;
+use crate::frame::Endpoints;
+use crate::model::Micros;
+
+/// A socket's place in handle order.
+pub type Slot = usize;
+
+/// smoltcp repeats egress passes while sockets send; the stack stops after this
+/// many in one go, as before (a bound, never reached by a real transfer).
+const MAX_EGRESS_PASSES: usize = 64;
+
+/// Which segments a socket accepts (`tcp::Socket::accepts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accepts {
+    /// Nothing: closed (or a free slot).
+    Nothing,
+    /// SYNs without ACK or RST to this port: a listening socket.
+    Listen(u16),
+    /// Segments of this connection (ours, local to remote).
+    Tuple(Endpoints),
+}
+
+/// Where an arriving TCP segment may go.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// The connection, from this host's side (local to remote).
+    pub local: Endpoints,
+    /// Neither ACK nor RST: a listening socket accepts it too.
+    pub listener_may_take: bool,
+}
+
+struct Entry {
+    set: SocketSet<'static>,
+    handle: Option<SocketHandle>,
+    accepts: Accepts,
+    /// The state `accepts` was worked out in: the 4-tuple and the listening
+    /// endpoint change only with the state.
+    sorted_in: Option<State>,
+    deadline: Option<Micros>,
+    /// Listed in `Sockets::stale`: the deadline must be worked out again.
+    stale: bool,
+    /// Listed in `Sockets::unsorted`: `accepts` must be worked out again.
+    unsorted: bool,
+    /// Listed in `Sockets::changed`.
+    changed: bool,
+}
+
+/// The sockets of one host.
+pub struct Sockets {
+    entries: Vec<Entry>,
+    free: BTreeSet<Slot>,
+    stale: Vec<Slot>,
+    unsorted: Vec<Slot>,
+    deadlines: BTreeSet<(Micros, Slot)>,
+    listening: BTreeMap<u16, BTreeSet<Slot>>,
+    connected: BTreeMap<Endpoints, BTreeSet<Slot>>,
+    /// Always empty: where a frame no socket accepts is taken in.
+    nobody: SocketSet<'static>,
+    /// Slots polled or changed since [`Sockets::take_changed`].
+    changed: Vec<Slot>,
+    /// The sockets one egress polls (kept to reuse its allocation).
+    due: Vec<Slot>,
+    /// The last connection routed by 4-tuple alone and its socket, until any
+    /// socket's `accepts` changes (a bulk transfer routes to one socket).
+    last_route: Option<(Endpoints, Slot)>,
+    /// Reference mode for tests: poll every socket in every egress, work out
+    /// every deadline every time, and route by scanning every socket, as one
+    /// big set would (`Simulation::poll_everything`).
+    pub exhaustive: bool,
+}
+
+impl Default for Sockets {
+    fn default() -> Self {
+        Sockets {
+            entries: Vec::new(),
+            free: BTreeSet::new(),
+            stale: Vec::new(),
+            unsorted: Vec::new(),
+            deadlines: BTreeSet::new(),
+            listening: BTreeMap::new(),
+            connected: BTreeMap::new(),
+            nobody: SocketSet::new(Vec::new()),
+            changed: Vec::new(),
+            due: Vec::new(),
+            last_route: None,
+            exhaustive: false,
+        }
+    }
+}
+
+impl Sockets {
+    /// Add a socket in the lowest free slot, as `SocketSet::add` does.
+    pub fn add(&mut self, socket: tcp::Socket<'static>) -> Slot {
+        let slot = match self.free.pop_first() {
+            Some(slot) => slot,
+            None => {
+                self.entries.push(Entry {
+                    set: SocketSet::new(Vec::new()),
+                    handle: None,
+                    accepts: Accepts::Nothing,
+                    sorted_in: None,
+                    deadline: None,
+                    stale: false,
+                    unsorted: false,
+                    changed: false,
+                });
+                self.entries.len() - 1
+            }
+        };
+        let e = &mut self.entries[slot];
+        e.handle = Some(e.set.add(socket));
+        self.touch(slot);
+        slot
+    }
+
+    /// Remove a socket; its slot is free for the next one.
+    pub fn remove(&mut self, slot: Slot) {
+        self.set_accepts(slot, Accepts::Nothing);
+        self.set_deadline(slot, None);
+        let e = &mut self.entries[slot];
+        if let Some(handle) = e.handle.take() {
+            e.set.remove(handle);
+        }
+        e.sorted_in = None;
+        self.free.insert(slot);
+    }
+
+    /// The socket in `slot`.
+    pub fn get(&self, slot: Slot) -> &tcp::Socket<'static> {
+        let e = &self.entries[slot];
+        e.set.get(e.handle.expect("a live slot"))
+    }
+
+    /// The socket in `slot`, to change: its deadline is worked out again.
+    pub fn get_mut(&mut self, slot: Slot) -> &mut tcp::Socket<'static> {
+        self.touch(slot);
+        let e = &mut self.entries[slot];
+        e.set.get_mut(e.handle.expect("a live slot"))
+    }
+
+    /// Every live socket, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (Slot, &tcp::Socket<'static>)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, e)| e.handle.map(|h| (slot, e.set.get::<tcp::Socket>(h))))
+    }
+
+    /// Put into `out` (emptied first) the slots polled or changed since the
+    /// last call, each once.
+    pub fn take_changed(&mut self, out: &mut Vec<Slot>) {
+        out.clear();
+        std::mem::swap(out, &mut self.changed);
+        for &slot in out.iter() {
+            self.entries[slot].changed = false;
+        }
+    }
+
+    /// `slot` was polled or changed: its deadline and `accepts` must be worked
+    /// out again, and the stack told.
+    fn touch(&mut self, slot: Slot) {
+        self.mark_stale(slot);
+        self.mark_unsorted(slot);
+        self.mark_changed(slot);
+    }
+
+    fn mark_stale(&mut self, slot: Slot) {
+        let e = &mut self.entries[slot];
+        if !e.stale {
+            e.stale = true;
+            self.stale.push(slot);
+        }
+    }
+
+    fn mark_unsorted(&mut self, slot: Slot) {
+        let e = &mut self.entries[slot];
+        if !e.unsorted {
+            e.unsorted = true;
+            self.unsorted.push(slot);
+        }
+    }
+
+    fn mark_changed(&mut self, slot: Slot) {
+        let e = &mut self.entries[slot];
+        if !e.changed {
+            e.changed = true;
+            self.changed.push(slot);
+        }
+    }
+
+    fn set_accepts(&mut self, slot: Slot, accepts: Accepts) {
+        let e = &mut self.entries[slot];
+        if e.accepts == accepts {
+            return;
+        }
+        self.last_route = None;
+        match e.accepts {
+            Accepts::Nothing => {}
+            Accepts::Listen(port) => remove_from(&mut self.listening, &port, slot),
+            Accepts::Tuple(ends) => remove_from(&mut self.connected, &ends, slot),
+        }
+        match accepts {
+            Accepts::Nothing => {}
+            Accepts::Listen(port) => {
+                self.listening.entry(port).or_default().insert(slot);
+            }
+            Accepts::Tuple(ends) => {
+                self.connected.entry(ends).or_default().insert(slot);
+            }
+        }
+        e.accepts = accepts;
+    }
+
+    fn set_deadline(&mut self, slot: Slot, deadline: Option<Micros>) {
+        let e = &mut self.entries[slot];
+        if e.deadline == deadline {
+            return;
+        }
+        if let Some(old) = e.deadline {
+            self.deadlines.remove(&(old, slot));
+        }
+        if let Some(new) = deadline {
+            self.deadlines.insert((new, slot));
+        }
+        e.deadline = deadline;
+    }
+
+    /// What segments the socket in `slot` accepts now.
+    fn sort(&mut self, slot: Slot) {
+        let e = &mut self.entries[slot];
+        e.unsorted = false;
+        let state = e.handle.map(|h| e.set.get::<tcp::Socket>(h).state());
+        if state.is_some() && state == e.sorted_in {
+            return;
+        }
+        e.sorted_in = state;
+        let accepts = match e.handle {
+            None => Accepts::Nothing,
+            Some(handle) => {
+                let socket = e.set.get::<tcp::Socket>(handle);
+                match socket.state() {
+                    State::Closed => Accepts::Nothing,
+                    State::Listen => Accepts::Listen(socket.listen_endpoint().port),
+                    _ => match (socket.local_endpoint(), socket.remote_endpoint()) {
+                        (Some(local), Some(remote)) => Accepts::Tuple(Endpoints {
+                            src: ipv4(local.addr),
+                            src_port: local.port,
+                            dst: ipv4(remote.addr),
+                            dst_port: remote.port,
+                        }),
+                        _ => Accepts::Nothing,
+                    },
+                }
+            }
+        };
+        self.set_accepts(slot, accepts);
+    }
+
+    /// Work out `accepts` of every socket changed since.
+    fn sort_all(&mut self) {
+        while let Some(slot) = self.unsorted.pop() {
+            self.sort(slot);
+        }
+    }
+
+    /// Work out the deadline of every socket touched since.
+    fn settle(&mut self, iface: &mut Interface, now: Instant) {
+        while let Some(slot) = self.stale.pop() {
+            let e = &mut self.entries[slot];
+            e.stale = false;
+            let deadline = match e.handle {
+                None => None,
+                Some(_) => iface
+                    .poll_at(now, &e.set)
+                    .map(|t| t.total_micros().max(0) as Micros),
+            };
+            self.set_deadline(slot, deadline);
+        }
+    }
+
+    /// The earliest deadline of any socket (smoltcp's `poll_at` over them all).
+    pub fn next_deadline(&mut self, iface: &mut Interface, now: Instant) -> Option<Micros> {
+        if self.exhaustive {
+            self.stale_all();
+        }
+        self.settle(iface, now);
+        self.deadlines.first().map(|&(t, _)| t)
+    }
+
+    fn stale_all(&mut self) {
+        for slot in 0..self.entries.len() {
+            if self.entries[slot].handle.is_some() {
+                self.mark_stale(slot);
+            }
+        }
+    }
+
+    /// The socket smoltcp would hand a segment on `route` to.
+    fn route(&mut self, route: &Route) -> Option<Slot> {
+        if self.exhaustive {
+            // smoltcp's own scan: the first socket in slot order that accepts.
+            for slot in 0..self.entries.len() {
+                self.entries[slot].sorted_in = None;
+                self.sort(slot);
+            }
+            return self.entries.iter().position(|e| match e.accepts {
+                Accepts::Nothing => false,
+                Accepts::Listen(port) => route.listener_may_take && port == route.local.src_port,
+                Accepts::Tuple(ends) => ends == route.local,
+            });
+        }
+        self.sort_all();
+        if !route.listener_may_take
+            && let Some((ends, slot)) = self.last_route
+            && ends == route.local
+        {
+            return Some(slot);
+        }
+        let connected = self
+            .connected
+            .get(&route.local)
+            .and_then(|s| s.first().copied());
+        let listening = route
+            .listener_may_take
+            .then(|| self.listening.get(&route.local.src_port))
+            .flatten()
+            .and_then(|s| s.first().copied());
+        if !route.listener_may_take
+            && let Some(slot) = connected
+        {
+            self.last_route = Some((route.local, slot));
+        }
+        match (connected, listening) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Take one frame in: smoltcp processes it with the socket that would get
+    /// it from the whole set (`route` None: not TCP, no socket involved).
+    pub fn ingress(
+        &mut self,
+        iface: &mut Interface,
+        device: &mut QueueDevice,
+        now: Instant,
+        frame: Vec<u8>,
+        route: Option<Route>,
+    ) {
+        let slot = route.and_then(|r| self.route(&r));
+        device.rx.push_back(frame);
+        let set = match slot {
+            Some(slot) => &mut self.entries[slot].set,
+            None => &mut self.nobody,
+        };
+        while iface.poll_ingress_single(now, device, set) != PollIngressSingleResult::None {}
+        match slot {
+            Some(slot) => {
+                self.mark_stale(slot);
+                self.mark_changed(slot);
+                self.sort(slot);
+            }
+            None => {
+                // Not TCP: an ARP packet, which may fill smoltcp's neighbour
+                // cache. A socket waiting for a neighbour has the end of its
+                // silence as its deadline until the neighbour is known, then its
+                // own (`SocketMeta::poll_at`): every deadline may have moved.
+                // ARP is rare (the host re-teaches its neighbour every 30 s).
+                self.stale_all();
+            }
+        }
+    }
+
+    /// Let every socket whose deadline has come send, pass after pass in slot
+    /// order, as smoltcp's egress over the whole set does. Sockets touched
+    /// since their deadline was worked out are polled without working it out
+    /// first: polling a socket with nothing due does nothing, as it did when
+    /// every socket was polled.
+    pub fn egress(&mut self, iface: &mut Interface, device: &mut QueueDevice, now: Instant) {
+        let now_us = now.total_micros().max(0) as Micros;
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        if self.exhaustive {
+            self.stale_all();
+        }
+        due.extend(
+            self.deadlines
+                .range(..=(now_us, Slot::MAX))
+                .map(|&(_, slot)| slot),
+        );
+        due.extend(self.stale.iter().copied().filter(|&s| {
+            let e = &self.entries[s];
+            e.handle.is_some() && e.deadline.is_none_or(|t| t > now_us)
+        }));
+        if !due.is_empty() {
+            due.sort_unstable();
+            for _ in 0..MAX_EGRESS_PASSES {
+                let mut sent = false;
+                for &slot in &due {
+                    let set = &mut self.entries[slot].set;
+                    sent |= iface.poll_egress(now, device, set) != PollResult::None;
+                }
+                if !sent {
+                    break;
+                }
+            }
+            for &slot in &due {
+                self.mark_stale(slot);
+                self.mark_changed(slot);
+                self.sort(slot);
+            }
+        }
+        self.due = due;
+    }
+}
+
+fn remove_from<K: Ord>(map: &mut BTreeMap<K, BTreeSet<Slot>>, key: &K, slot: Slot) {
+    if let Some(set) = map.get_mut(key) {
+        set.remove(&slot);
+        if set.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+fn ipv4(addr: IpAddress) -> std::net::Ipv4Addr {
+    match addr {
+        IpAddress::Ipv4(a) => a,
+    }
+}
