@@ -106,15 +106,22 @@ fn payload_text(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Run `scenario` like [`crate::run`], turning a panic into a [`RunPanic`].
+pub fn run_catching(scenario: Scenario) -> Result<Trace, RunPanic> {
+    catching(scenario, crate::run)
+}
+
+/// Run `scenario` with `run` (other options, a streamed capture), turning a
+/// panic into a [`RunPanic`] that names the scenario and seed.
 ///
 /// The engine holds no state between runs, so nothing is left half-updated
-/// when a run is abandoned (hence `AssertUnwindSafe`).
-pub fn run_catching(scenario: Scenario) -> Result<Trace, RunPanic> {
+/// when a run is abandoned (hence `AssertUnwindSafe`); whatever `run` owns
+/// (an output file, say) is dropped on the way out.
+pub fn catching<T>(scenario: Scenario, run: impl FnOnce(Scenario) -> T) -> Result<T, RunPanic> {
     install_hook();
     let name = scenario.name.clone();
     let seed = scenario.seed;
     CATCHING.with(|c| *c.borrow_mut() = Some(None));
-    let result = panic::catch_unwind(AssertUnwindSafe(move || crate::run(scenario)));
+    let result = panic::catch_unwind(AssertUnwindSafe(move || run(scenario)));
     let seen = CATCHING.with(|c| c.borrow_mut().take()).flatten();
     result.map_err(|payload| {
         let (message, location) = seen.unwrap_or_else(|| (payload_text(payload.as_ref()), None));

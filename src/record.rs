@@ -1,12 +1,20 @@
 //! Builds the trace while the simulation runs: what the capture host saw, in
 //! its clock's order, with Wireshark's relative numbering, and how each
-//! connection ended.
+//! connection ended; and, when asked, writes each captured frame whole to a
+//! pcapng stream the moment it is recorded, so the trace need not keep the
+//! payload for a capture file to have it.
 
+use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use pcap_file::PcapError;
 
 use crate::frame::{self, Endpoints, Segment};
 use crate::link::Carried;
 use crate::model::{Micros, Role};
+use crate::render::PcapngStream;
 use crate::seq::RelativeNumbering;
 use crate::sim::Recording;
 use crate::trace::{ConnSummary, Counters, Fate, Record, flags};
@@ -19,10 +27,52 @@ struct ConnFate {
     first_rst: Option<(Role, String)>,
 }
 
+/// A writer the recorder can hold without its type becoming part of the
+/// simulation's, and give back as what it was (see `sim::run_streaming`).
+pub(crate) trait Sink: Write {
+    /// The writer itself, for the caller to downcast to its own type.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<W: Write + 'static> Sink for W {
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// The capture being written as the run goes.
+struct Stream {
+    out: PcapngStream<Box<dyn Sink>>,
+    /// The first error writing `out`; nothing more is written after it (the
+    /// file is unusable from there on).
+    failed: Option<io::Error>,
+}
+
+/// A pcapng writing error as the I/O error it is. Blocks are only ever
+/// written after the interface they name, so nothing but the writer can fail;
+/// and `PcapError`'s own message for it ("Error reading bytes") would hide
+/// the reason (a full disk, say).
+pub(crate) fn io_error(e: PcapError) -> io::Error {
+    match e {
+        PcapError::IoError(e) => e,
+        other => io::Error::other(other),
+    }
+}
+
+/// A captured frame's bytes on their way into the recorder.
+pub enum Captured<'a> {
+    /// The whole frame: streamed when a capture is being written, then cut
+    /// to what the record keeps.
+    Whole(Cow<'a, [u8]>),
+    /// Already cut to what the record keeps, no stream being written.
+    Kept(Vec<u8>),
+}
+
 /// Collects records for the capture host and facts about every connection.
 pub struct Recorder {
     capture: Role,
     recording: Recording,
+    stream: Option<Stream>,
     counters: Counters,
     /// Per sender: the last pure ACK's (ack, window), to count duplicate ACKs.
     last_pure_ack: [Option<(u32, u16)>; 2],
@@ -39,6 +89,7 @@ impl Recorder {
         Recorder {
             capture,
             recording,
+            stream: None,
             counters: Counters::default(),
             last_pure_ack: [None, None],
             numbering: RelativeNumbering::default(),
@@ -48,19 +99,48 @@ impl Recorder {
         }
     }
 
-    /// What the recorder keeps of a frame `sender` hands to the link (the
-    /// header, or all of it with `Recording::Full`), copied now because the
-    /// frame itself moves on into the link; None when it keeps nothing.
-    pub fn copy_if_kept(&self, sender: Role, frame: &[u8]) -> Option<Vec<u8>> {
-        (sender == self.capture).then(|| self.copy(frame)).flatten()
+    /// From now on, write every frame the capture host records to `out`,
+    /// whole, as it is recorded; the records still keep only what the
+    /// recording asks for.
+    pub fn stream_to(&mut self, out: PcapngStream<Box<dyn Sink>>) {
+        self.stream = Some(Stream { out, failed: None });
     }
 
-    fn copy(&self, frame: &[u8]) -> Option<Vec<u8>> {
+    /// Stop streaming: the writer (not flushed), or the first error writing
+    /// to it; None when nothing was streamed.
+    pub fn end_stream(&mut self) -> Option<io::Result<Box<dyn Sink>>> {
+        self.stream.take().map(|s| match s.failed {
+            Some(e) => Err(e),
+            None => Ok(s.out.into_inner()),
+        })
+    }
+
+    /// What the recorder takes of a frame `sender` hands to the link, copied
+    /// now because the frame itself moves on into the link: the whole frame
+    /// when streaming, else what the record keeps (the header, or all of it
+    /// with `Recording::Full`); None when it takes nothing.
+    pub fn copy_if_kept(&self, sender: Role, frame: &[u8]) -> Option<Captured<'static>> {
+        if sender != self.capture {
+            None
+        } else if self.stream.is_some() {
+            Some(Captured::Whole(Cow::Owned(frame.to_vec())))
+        } else {
+            self.kept(Cow::Borrowed(frame)).map(Captured::Kept)
+        }
+    }
+
+    /// What a record keeps of a whole frame.
+    fn kept(&self, frame: Cow<'_, [u8]>) -> Option<Vec<u8>> {
         match self.recording {
             Recording::Off => None,
-            Recording::Full => Some(frame.to_vec()),
-            Recording::Headers => Some(frame[..frame::header_len(frame)].to_vec()),
+            Recording::Full => Some(frame.into_owned()),
+            Recording::Headers => Some(frame[..frame::header_len(&frame)].to_vec()),
         }
+    }
+
+    /// Whether the capture host's frames are wanted at all.
+    fn capturing(&self) -> bool {
+        self.stream.is_some() || self.recording != Recording::Off
     }
 
     /// A host handed a frame to the link. `kept`: from [`Recorder::copy_if_kept`].
@@ -71,7 +151,7 @@ impl Recorder {
         sender: Role,
         id: u64,
         seg: &Segment,
-        kept: Option<Vec<u8>>,
+        kept: Option<Captured<'_>>,
         fate: Fate,
         note: String,
     ) {
@@ -95,23 +175,25 @@ impl Recorder {
         if seg.has(flags::RST) && c.first_rst.is_none() {
             c.first_rst = Some((sender, note.clone()));
         }
-        if let Some(bytes) = kept {
-            if fate != Fate::Dropped {
+        if let Some(frame) = kept {
+            if fate != Fate::Dropped && self.recording != Recording::Off {
                 self.in_flight.insert(id, self.records.len());
             }
-            self.push(now, sender, seg, bytes, fate, note, now, None);
+            self.push(now, sender, seg, frame, fate, note, now, None);
         }
     }
 
     /// A frame reached a host; returns the frame, for the host to take in.
     pub fn arrived(&mut self, now: Micros, receiver: Role, carried: Carried) -> Vec<u8> {
         if receiver == self.capture {
-            if let (Some(seg), Some(bytes)) = (carried.seg, self.copy(&carried.frame)) {
+            if let Some(seg) = carried.seg
+                && self.capturing()
+            {
                 self.push(
                     now,
                     receiver.peer(),
                     &seg,
-                    bytes,
+                    Captured::Whole(Cow::Borrowed(&carried.frame)),
                     Fate::Delivered,
                     carried.note,
                     carried.sent_us,
@@ -124,18 +206,30 @@ impl Recorder {
         carried.frame
     }
 
+    /// Record a frame the capture host saw: into the stream, whole, if one is
+    /// being written, and into the records as far as the recording keeps it.
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         now: Micros,
         sender: Role,
         seg: &Segment,
-        frame: Vec<u8>,
+        frame: Captured<'_>,
         fate: Fate,
         note: String,
         sent_us: Micros,
         arrived_us: Option<Micros>,
     ) {
+        let kept = match frame {
+            Captured::Whole(bytes) => {
+                self.write(now, &bytes, seg.frame_len, &note, fate);
+                self.kept(bytes)
+            }
+            Captured::Kept(bytes) => Some(bytes),
+        };
+        let Some(frame) = kept else {
+            return;
+        };
         self.numbering.observe(seg);
         let ack = self.numbering.ack(seg);
         self.records.push(Record {
@@ -160,6 +254,16 @@ impl Recorder {
             arrived_us,
             frame,
         });
+    }
+
+    /// One packet into the stream, if one is being written and has not failed.
+    fn write(&mut self, now: Micros, frame: &[u8], frame_len: u32, note: &str, fate: Fate) {
+        if let Some(s) = &mut self.stream
+            && s.failed.is_none()
+            && let Err(e) = s.out.packet(now, frame, frame_len, note, fate)
+        {
+            s.failed = Some(io_error(e));
+        }
     }
 
     fn count(&mut self, sender: Role, seg: &Segment, fate: Fate, note: &str) {

@@ -6,14 +6,18 @@ use crate::host::Host;
 use crate::link::Link;
 use crate::model::{ClientProgram, Dir, Micros, Role, Scenario};
 use crate::program::{Client, Echo, Parallel, Program};
-use crate::record::Recorder;
+use crate::record::{Recorder, Sink, io_error};
+use crate::render::PcapngStream;
 use crate::trace::{Ending, ProgramSummary, Trace};
+use std::io::{self, Write};
 use std::net::Ipv4Addr;
 
 /// What a run keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recording {
-    /// Every captured frame with its bytes (needed for a pcapng with payload).
+    /// Every captured frame with its bytes (needed to render a pcapng with
+    /// payload from the trace; a capture streamed by [`run_streaming`] has
+    /// every byte whatever the recording).
     Full,
     /// Every captured frame, bytes cut after the TCP header: memory does not grow
     /// with payload.
@@ -150,11 +154,36 @@ impl Simulation {
 
     /// Run to the end and return the trace.
     pub fn run(mut self) -> Trace {
+        let ending = self.run_events();
+        self.finish(ending)
+    }
+
+    /// Run to the end, writing the capture host's frames to `out` as pcapng
+    /// as they are recorded (see [`run_streaming`]).
+    pub fn run_streaming<W: Write + 'static>(mut self, out: W) -> io::Result<(Trace, W)> {
+        let sink: Box<dyn Sink> = Box::new(out);
+        self.recorder
+            .stream_to(PcapngStream::new(sink).map_err(io_error)?);
+        let ending = self.run_events();
+        let mut sink = self
+            .recorder
+            .end_stream()
+            .expect("the stream attached above")?;
+        sink.flush()?;
+        let out = sink
+            .into_any()
+            .downcast::<W>()
+            .expect("the stream's writer is the one given");
+        Ok((self.finish(ending), *out))
+    }
+
+    /// Handle events until the run ends, and say how it ended.
+    fn run_events(&mut self) -> Ending {
         // Both programs start at time zero; the server first, so it listens
         // before the client's SYN can reach it.
         self.step_host(Role::Server.index());
         self.step_host(Role::Client.index());
-        let ending = loop {
+        loop {
             if self.hosts.iter().all(Host::finished) && self.link.is_idle() {
                 break Ending::Finished;
             }
@@ -195,8 +224,7 @@ impl Simulation {
                 // Nothing due and time did not move: a deadline smoltcp will not act on.
                 self.now += 1;
             }
-        };
-        self.finish(ending)
+        }
     }
 
     /// When host `i` next needs to run. A host's wake (its stack's deadlines,
@@ -281,4 +309,22 @@ pub fn run(scenario: Scenario) -> Trace {
 /// Run a scenario with the given options.
 pub fn run_with(scenario: Scenario, options: RunOptions) -> Trace {
     Simulation::new(scenario, options).run()
+}
+
+/// Run a scenario, writing what the capture host sees to `out` as a pcapng
+/// file while the run goes: each frame, whole, the moment it is recorded, as
+/// the same bytes [`crate::render::write_pcapng`] makes of a
+/// `Recording::Full` trace of the run. The trace keeps what
+/// `options.recording` asks for, so with `Recording::Headers` memory does not
+/// grow with the payload though the file has every byte.
+///
+/// Returns the trace and `out`, flushed. On the first error writing `out`
+/// nothing more is written to it and the run's result is that error (the run
+/// itself still goes to its end: a capture never changes what happens).
+pub fn run_streaming<W: Write + 'static>(
+    scenario: Scenario,
+    options: RunOptions,
+    out: W,
+) -> io::Result<(Trace, W)> {
+    Simulation::new(scenario, options).run_streaming(out)
 }

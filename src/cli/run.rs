@@ -1,11 +1,16 @@
 //! `tcpsim run`: replay a scenario and print its trace.
 
-use std::path::PathBuf;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 
-use tcpsim::model::Role;
+use tcpsim::model::{Role, Scenario};
+use tcpsim::trace::Trace;
+use tcpsim::{Recording, RunOptions};
+
+use super::atomic::AtomicFile;
 
 #[derive(ClapArgs)]
 pub struct Args {
@@ -23,7 +28,8 @@ pub struct Args {
     /// Explain every segment (same as --format explain).
     #[arg(long)]
     explain: bool,
-    /// Also write the capture as a pcapng file (open it in Wireshark).
+    /// Also write the capture as a pcapng file (open it in Wireshark),
+    /// frame by frame as the run goes.
     #[arg(long, value_name = "OUT.pcapng")]
     pcap: Option<PathBuf>,
     /// Also write a ladder diagram as SVG.
@@ -99,30 +105,55 @@ pub fn main(args: Args) -> ExitCode {
     }
     // The effective values, so that any run can be reproduced with --set.
     let settings = tcpsim::overrides::describe(&tcpsim::overrides::settings(&scenario));
-    let trace = match tcpsim::guard::run_catching(scenario) {
-        Ok(t) => t,
+    let format = if args.explain {
+        Format::Explain
+    } else {
+        args.format
+    };
+    let options = RunOptions {
+        // The explanation quotes payload (`"Ido Zeira"`), so it needs whole
+        // frames; every other output reads only headers, so the trace keeps
+        // only those and memory does not grow with the payload. A capture
+        // file gets whole frames either way: they are streamed to it.
+        recording: match format {
+            Format::Explain => Recording::Full,
+            _ => Recording::Headers,
+        },
+        // Nothing `run` prints reads the received bytes themselves.
+        keep_received: false,
+        ..RunOptions::default()
+    };
+    let run = match &args.pcap {
+        None => tcpsim::guard::catching(scenario, |s| Ok(tcpsim::run_with(s, options))),
+        Some(path) => {
+            // Before the run: a path that cannot be written fails at once.
+            let out = match AtomicFile::create(path) {
+                Ok(out) => out,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            tcpsim::guard::catching(scenario, |s| run_capturing(s, options, path, out))
+        }
+    };
+    let trace = match run {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("error: {}", e.with_file(args.file.display().to_string()));
             return ExitCode::from(101);
         }
     };
-    if let Some(path) = &args.pcap
-        && let Err(e) = super::sweep::write_atomically(path, tcpsim::render::pcapng_bytes(&trace))
-    {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
     if let Some(path) = &args.svg
         && let Err(e) = super::sweep::write_atomically(path, tcpsim::render::svg(&trace))
     {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let format = if args.explain {
-        Format::Explain
-    } else {
-        args.format
-    };
     let out = match format {
         Format::Table => {
             let indented: String = settings.lines().map(|l| format!("  {l}\n")).collect();
@@ -157,4 +188,23 @@ pub fn main(args: Args) -> ExitCode {
             ExitCode::from(4)
         }
     }
+}
+
+/// Run `scenario`, streaming its capture into `out`'s temporary file, and put
+/// the file in place once the run and every write succeeded. On an error the
+/// temporary file is removed, and so it is on a panic (`out` is dropped as the
+/// panic unwinds); an old file at `path` is left as it was.
+fn run_capturing(
+    scenario: Scenario,
+    options: RunOptions,
+    path: &Path,
+    (pending, file): (AtomicFile, std::fs::File),
+) -> Result<Trace, String> {
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let (trace, out) =
+        tcpsim::sim::run_streaming(scenario, options, BufWriter::new(file)).map_err(fail)?;
+    // Flushed already; closed here, before the rename.
+    drop(out.into_inner().map_err(|e| fail(e.into_error()))?);
+    pending.commit()?;
+    Ok(trace)
 }

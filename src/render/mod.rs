@@ -4,7 +4,8 @@
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
-//! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark.
+//! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark
+//!   ([`PcapngStream`] writes one a packet at a time, as a run goes).
 //! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
 //! - [`explain()`]: every segment explained, in the course write-up's X/Y notation.
@@ -24,7 +25,7 @@ mod tsv;
 pub use explain::explain;
 pub use json::json;
 pub use mermaid::mermaid;
-pub use pcapng::{pcapng_bytes, write_pcapng};
+pub use pcapng::{PcapngStream, pcapng_bytes, write_pcapng};
 pub use summary::summary;
 pub use svg::svg;
 pub use table::table;

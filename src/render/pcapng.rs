@@ -11,6 +11,11 @@
 //!
 //! The output is byte-for-byte deterministic: little-endian whatever the
 //! machine, no capture-time options, timestamps from virtual time.
+//!
+//! Every pcapng block carries its own length and nothing refers forward (no
+//! packet count in the header), so the file can be written a packet at a time
+//! while the simulation runs ([`PcapngStream`]) instead of from a finished
+//! trace that holds every frame's bytes.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -23,6 +28,7 @@ use pcap_file::pcapng::blocks::interface_description::{
 };
 use pcap_file::{DataLink, Endianness, PcapError};
 
+use crate::model::Micros;
 use crate::trace::{Fate, Record, Trace};
 
 /// `if_tsresol` = 6: timestamps count microseconds (the pcapng default, written
@@ -38,28 +44,9 @@ const SNAPLEN: u32 = 65_535;
 /// simulation starts at 1970-01-01 00:00:00 UTC in the file), so Wireshark's
 /// Time column shows the same seconds as the table.
 pub fn write_pcapng<W: Write>(trace: &Trace, out: W) -> Result<(), PcapError> {
-    let mut writer = PcapNgWriter::with_endianness(out, Endianness::Little)?;
-    writer.write_pcapng_block(InterfaceDescriptionBlock {
-        linktype: DataLink::ETHERNET,
-        snaplen: SNAPLEN,
-        options: vec![InterfaceDescriptionOption::IfTsResol(MICROSECONDS)],
-    })?;
+    let mut stream = PcapngStream::new(out)?;
     for record in &trace.records {
-        let mut options = Vec::new();
-        let text = comment(record);
-        if !text.is_empty() {
-            options.push(EnhancedPacketOption::Comment(Cow::Owned(text)));
-        }
-        writer.write_pcapng_block(EnhancedPacketBlock {
-            interface_id: 0,
-            // pcap-file 2.0 writes `timestamp.as_nanos()` as the raw count of
-            // `if_tsresol` units; with microsecond resolution the raw count
-            // must be the microseconds, hence `from_nanos(time_us)`.
-            timestamp: Duration::from_nanos(record.time_us),
-            original_len: record.frame_len,
-            data: Cow::Borrowed(&record.frame),
-            options,
-        })?;
+        stream.record(record)?;
     }
     Ok(())
 }
@@ -71,11 +58,96 @@ pub fn pcapng_bytes(trace: &Trace) -> Vec<u8> {
     out
 }
 
+/// A pcapng file written one packet at a time: the section and interface
+/// blocks when it is made, then one Enhanced Packet Block per packet.
+///
+/// [`write_pcapng`] writes a finished trace through it, and the simulator
+/// writes each frame through it the moment the capture host records it
+/// ([`crate::sim::run_streaming`]), so a run's streamed capture and the one
+/// rendered from its trace are the same bytes: there is one way to make each
+/// block.
+pub struct PcapngStream<W: Write> {
+    writer: PcapNgWriter<W>,
+}
+
+impl<W: Write> PcapngStream<W> {
+    /// Start the file: Section Header Block (little-endian, whatever the
+    /// machine) and the one Ethernet interface every packet is on.
+    pub fn new(out: W) -> Result<PcapngStream<W>, PcapError> {
+        let mut writer = PcapNgWriter::with_endianness(out, Endianness::Little)?;
+        writer.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: SNAPLEN,
+            options: vec![InterfaceDescriptionOption::IfTsResol(MICROSECONDS)],
+        })?;
+        Ok(PcapngStream { writer })
+    }
+
+    /// Append one packet: `frame` is the captured bytes (the whole frame, for
+    /// Wireshark to dissect), `frame_len` its length on the wire, `note` and
+    /// `fate` what the packet comment says about it.
+    pub fn packet(
+        &mut self,
+        time_us: Micros,
+        frame: &[u8],
+        frame_len: u32,
+        note: &str,
+        fate: Fate,
+    ) -> Result<(), PcapError> {
+        self.writer
+            .write_pcapng_block(packet_block(time_us, frame, frame_len, note, fate))?;
+        Ok(())
+    }
+
+    /// Append `record`'s packet.
+    pub fn record(&mut self, record: &Record) -> Result<(), PcapError> {
+        self.packet(
+            record.time_us,
+            &record.frame,
+            record.frame_len,
+            &record.note,
+            record.fate,
+        )
+    }
+
+    /// The writer, with everything written so far handed to it (a buffered
+    /// writer may still hold some: flush it).
+    pub fn into_inner(self) -> W {
+        self.writer.into_inner()
+    }
+}
+
+/// The Enhanced Packet Block of one captured frame.
+fn packet_block<'a>(
+    time_us: Micros,
+    frame: &'a [u8],
+    frame_len: u32,
+    note: &str,
+    fate: Fate,
+) -> EnhancedPacketBlock<'a> {
+    let text = comment(note, fate);
+    let options = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![EnhancedPacketOption::Comment(Cow::Owned(text))]
+    };
+    EnhancedPacketBlock {
+        interface_id: 0,
+        // pcap-file 2.0 writes `timestamp.as_nanos()` as the raw count of
+        // `if_tsresol` units; with microsecond resolution the raw count
+        // must be the microseconds, hence `from_nanos(time_us)`.
+        timestamp: Duration::from_nanos(time_us),
+        original_len: frame_len,
+        data: Cow::Borrowed(frame),
+        options,
+    }
+}
+
 /// The packet comment: the simulator's note, and the link's verdict when the
 /// frame was not simply delivered (a capture file has no column for it).
-fn comment(record: &Record) -> String {
-    let note = record.note.trim();
-    let fate = match record.fate {
+fn comment(note: &str, fate: Fate) -> String {
+    let note = note.trim();
+    let fate = match fate {
         Fate::Delivered => return note.to_string(),
         Fate::Dropped => "dropped by the link",
         // The link already says so in its part of the note.
@@ -173,10 +245,13 @@ mod tests {
     fn duplicated_note_is_not_repeated() {
         let mut r = fixture::trace().records[5].clone();
         r.note = "quick ACK; duplicated by the link".to_string();
-        assert_eq!(comment(&r), "quick ACK; duplicated by the link");
+        assert_eq!(
+            comment(&r.note, r.fate),
+            "quick ACK; duplicated by the link"
+        );
         r.fate = Fate::Dropped;
         r.note = String::new();
-        assert_eq!(comment(&r), "dropped by the link");
+        assert_eq!(comment(&r.note, r.fate), "dropped by the link");
     }
 
     #[test]
@@ -187,6 +262,19 @@ mod tests {
         // Section Header Block type, then the little-endian byte-order magic.
         assert_eq!(&a[..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
         assert_eq!(&a[8..12], &[0x4d, 0x3c, 0x2b, 0x1a]);
+    }
+
+    #[test]
+    fn packets_written_one_by_one_make_the_trace_file() {
+        // The streaming path hands over fields, not records.
+        let t = with_frames();
+        let mut stream = PcapngStream::new(Vec::new()).unwrap();
+        for r in &t.records {
+            stream
+                .packet(r.time_us, &r.frame, r.frame_len, &r.note, r.fate)
+                .unwrap();
+        }
+        assert_eq!(stream.into_inner(), pcapng_bytes(&t));
     }
 
     #[test]
