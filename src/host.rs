@@ -8,6 +8,7 @@ use smoltcp::wire::{
     EthernetRepr, IpCidr, Ipv4Address,
 };
 
+use crate::frame::Segment;
 use crate::model::{HostConfig, Micros, Role};
 use crate::os::Os;
 use crate::program::{Program, Status};
@@ -29,7 +30,7 @@ pub struct Host {
     peer_mac: [u8; 6],
     peer_ip: Ipv4Address,
     /// Frames that arrived and wait for the receive batch.
-    rx_waiting: Vec<Vec<u8>>,
+    rx_waiting: Vec<(Vec<u8>, Option<Segment>)>,
     /// When the waiting frames are taken in.
     batch_due: Option<Micros>,
     last_arp: Option<Micros>,
@@ -82,8 +83,9 @@ impl Host {
     }
 
     /// A frame arrived from the link at `at`.
-    pub fn arrive(&mut self, at: Micros, frame: Vec<u8>) {
-        self.rx_waiting.push(frame);
+    /// `seg`: its TCP header as parsed when it was sent (None: not TCP).
+    pub fn arrive(&mut self, at: Micros, frame: Vec<u8>, seg: Option<Segment>) {
+        self.rx_waiting.push((frame, seg));
         if self.batch_due.is_none() {
             self.batch_due = Some(at + self.stack.borrow().config.rx_coalesce);
         }
@@ -146,8 +148,8 @@ impl Host {
             if self.batch_due.is_some_and(|t| t <= now) {
                 self.batch_due = None;
                 stack.begin_batch();
-                for frame in std::mem::take(&mut self.rx_waiting) {
-                    stack.inbound(frame);
+                for (frame, seg) in self.rx_waiting.drain(..) {
+                    stack.inbound(frame, seg);
                 }
                 stack.ingress();
             }

@@ -138,6 +138,11 @@ impl Recorder {
         }
     }
 
+    /// Whether a frame arriving at `receiver` is recorded (and needs its note).
+    pub fn records_arrivals_at(&self, receiver: Role) -> bool {
+        receiver == self.capture && self.capturing()
+    }
+
     /// Whether the capture host's frames are wanted at all.
     fn capturing(&self) -> bool {
         self.stream.is_some() || self.recording != Recording::Off
@@ -156,7 +161,26 @@ impl Recorder {
         note: String,
     ) {
         self.count(sender, seg, fate, &note);
-        self.numbering.observe(seg);
+        if self.recording != Recording::Off {
+            // Relative numbers need every ISN, even of a SYN the capture host
+            // never sees; only records show them.
+            self.numbering.observe(seg);
+        }
+        self.note_fate(sender, seg, &note);
+        if let Some(frame) = kept {
+            if fate != Fate::Dropped && self.recording != Recording::Off {
+                self.in_flight.insert(id, self.records.len());
+            }
+            self.push(now, sender, seg, frame, fate, note, now, None);
+        }
+    }
+
+    /// What a frame tells of how its connection ends. Only SYN, FIN and RST
+    /// do, and every connection starts with a SYN, so other frames are skipped.
+    fn note_fate(&mut self, sender: Role, seg: &Segment, note: &str) {
+        if seg.flags & (flags::SYN | flags::FIN | flags::RST) == 0 {
+            return;
+        }
         let key = if sender == Role::Client {
             seg.ends
         } else {
@@ -173,13 +197,7 @@ impl Recorder {
             c.fin_from[sender.index()] = true;
         }
         if seg.has(flags::RST) && c.first_rst.is_none() {
-            c.first_rst = Some((sender, note.clone()));
-        }
-        if let Some(frame) = kept {
-            if fate != Fate::Dropped && self.recording != Recording::Off {
-                self.in_flight.insert(id, self.records.len());
-            }
-            self.push(now, sender, seg, frame, fate, note, now, None);
+            c.first_rst = Some((sender, note.to_string()));
         }
     }
 

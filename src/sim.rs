@@ -209,8 +209,9 @@ impl Simulation {
             self.now = next;
             while let Some((at, dir, carried)) = self.link.pop_arrived(self.now) {
                 let receiver = dir.sender().peer();
+                let seg = carried.seg;
                 let frame = self.recorder.arrived(at, receiver, carried);
-                self.hosts[receiver.index()].arrive(at, frame);
+                self.hosts[receiver.index()].arrive(at, frame, seg);
                 self.wakes[receiver.index()] = None;
             }
             let mut stepped = false;
@@ -249,11 +250,12 @@ impl Simulation {
             // The recorder copies what it keeps before the frame moves into the
             // link, so no frame is cloned whole unless whole frames are recorded.
             let kept = self.recorder.copy_if_kept(role, &out.frame);
+            let note_travels = self.recorder.records_arrivals_at(role.peer());
             let verdict = self.link.send(
                 now,
                 Dir::from_sender(role),
                 out.frame,
-                &out.note,
+                note_travels.then_some(out.note.as_str()),
                 id,
                 seg.as_ref(),
             );

@@ -919,8 +919,10 @@ impl Stack {
     /// A frame arriving from the link: this layer looks at it first and queues
     /// what smoltcp should see (possibly edited) for `ingress`, with the socket
     /// it goes to; a frame this layer answers as Linux would goes no further.
-    pub fn inbound(&mut self, frame: Vec<u8>) {
-        let Some(seg) = frame::parse(&frame) else {
+    /// `seg` is the frame's TCP header, parsed when it was sent (the link
+    /// never changes a frame's bytes); None when it is not TCP.
+    pub fn inbound(&mut self, frame: Vec<u8>, seg: Option<Segment>) {
+        let Some(seg) = seg else {
             self.arrivals.push_back((frame, None));
             return;
         };
@@ -1446,7 +1448,7 @@ impl Stack {
         } else if seg.payload_len > 0 && c.held_calls > 0 {
             note = "Nagle released data held while a small segment was unacknowledged".to_string();
         }
-        let note = crate::link::join_notes(&note, &correction);
+        let note = crate::link::join_onto(note, &correction);
         self.outbox.push(Outgoing {
             frame,
             note,
