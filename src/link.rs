@@ -58,6 +58,8 @@ pub struct Link {
     lanes: [VecDeque<Key>; 2],
     /// Frames that would overtake one already in their lane.
     heap: BinaryHeap<Reverse<Key>>,
+    /// The least key of the lanes and the heap: the next frame to arrive.
+    next: Option<Key>,
     frames: Vec<Option<Carried>>,
     free: Vec<usize>,
     counter: u64,
@@ -106,6 +108,7 @@ impl Link {
             faults,
             lanes: [VecDeque::new(), VecDeque::new()],
             heap: BinaryHeap::new(),
+            next: None,
             frames: Vec::new(),
             free: Vec::new(),
             counter: 0,
@@ -133,18 +136,22 @@ impl Link {
         } else {
             self.heap.push(Reverse(key));
         }
+        if self.next.is_none_or(|next| key < next) {
+            self.next = Some(key);
+        }
     }
 
-    /// The next frame to arrive: the least key of the two lanes and the heap.
-    fn next_key(&self) -> Option<Key> {
-        [
-            self.lanes[0].front().copied(),
-            self.lanes[1].front().copied(),
-            self.heap.peek().map(|r| r.0),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+    /// The least key of the two lanes and the heap.
+    fn least_key(&self) -> Option<Key> {
+        let mut best = self.heap.peek().map(|r| r.0);
+        for lane in &self.lanes {
+            if let Some(&key) = lane.front()
+                && best.is_none_or(|b| key < b)
+            {
+                best = Some(key);
+            }
+        }
+        best
     }
 
     /// Hand a frame to the wire at `now`. `seg` is its parsed TCP header, if any.
@@ -257,23 +264,24 @@ impl Link {
 
     /// Arrival time of the next frame in flight.
     pub fn next_arrival(&self) -> Option<Micros> {
-        self.next_key().map(|(t, _, _)| t)
+        self.next.map(|(t, _, _)| t)
     }
 
     /// Take the next frame that has arrived by `now`.
     pub fn pop_arrived(&mut self, now: Micros) -> Option<(Micros, Dir, Carried)> {
-        let key = self.next_key()?;
+        let key = self.next?;
         let (t, _, packed) = key;
         if t > now {
             return None;
         }
-        if self.lanes[0].front() == Some(&key) {
-            self.lanes[0].pop_front();
-        } else if self.lanes[1].front() == Some(&key) {
-            self.lanes[1].pop_front();
+        // Keys are unique (the entry counter), so the one that matches is it.
+        let lane = &mut self.lanes[packed % 2];
+        if lane.front() == Some(&key) {
+            lane.pop_front();
         } else {
             self.heap.pop();
         }
+        self.next = self.least_key();
         let slot = packed / 2;
         let dir = if packed % 2 == 0 {
             Dir::ClientToServer

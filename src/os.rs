@@ -117,8 +117,8 @@ impl Os {
 
     /// The connections that changed (a frame, a timer, a call) since the
     /// subscription last asked, in order.
-    pub(crate) fn take_ready(&self, subscription: usize) -> Vec<ConnId> {
-        self.stack.borrow_mut().take_ready(subscription)
+    pub(crate) fn take_ready(&self, subscription: usize, out: &mut Vec<ConnId>) {
+        self.stack.borrow_mut().take_ready(subscription, out);
     }
 
     /// Whether the host runs in the reference mode that resumes every activity

@@ -290,7 +290,9 @@ impl Recorder {
         c.payload_bytes += u64::from(seg.payload_len);
         if seg.payload_len > 0 {
             c.data_segments += 1;
-            if note.contains("retransmission") || note.contains("tail loss probe") {
+            if !note.is_empty()
+                && (note.contains("retransmission") || note.contains("tail loss probe"))
+            {
                 c.retransmissions += 1;
             }
         }

@@ -247,14 +247,15 @@ impl ReadyList {
         }
     }
 
-    /// The connections listed, in order, and an empty list.
-    fn take(&mut self) -> Vec<ConnId> {
-        let mut ids = std::mem::take(&mut self.ids);
-        for &id in &ids {
+    /// Put the connections listed into `out` (emptied first), in order, and
+    /// empty the list.
+    fn take(&mut self, out: &mut Vec<ConnId>) {
+        out.clear();
+        std::mem::swap(out, &mut self.ids);
+        for &id in out.iter() {
             self.listed[id] = false;
         }
-        ids.sort_unstable();
-        ids
+        out.sort_unstable();
     }
 }
 
@@ -304,6 +305,8 @@ pub struct Stack {
     tsval_offset: u32,
     conns: Vec<Conn>,
     by_ends: BTreeMap<Endpoints, ConnId>,
+    /// The last lookup in `by_ends` (a transfer looks up one connection).
+    last_ends: Cell<Option<(Endpoints, ConnId)>>,
     listeners: Vec<Listener>,
     /// Gone connections already answered with a RST in this receive batch.
     rst_this_batch: BTreeSet<Endpoints>,
@@ -321,9 +324,8 @@ pub struct Stack {
     /// `after_ingress` calls so far: a connection whose `touched` equals it
     /// was touched since the last call.
     adopt_epoch: u64,
-    /// Slots touched since `forget_closed` last looked, with their owners then
-    /// (a slot may be listed twice).
-    closing_candidates: Vec<(Slot, ConnId)>,
+    /// Scratch space for the slots whose socket closed.
+    closed_slots: Vec<Slot>,
     /// For each subscription (`subscribe`), the connections that changed since
     /// it last asked (`take_ready`), each once.
     ready: Vec<ReadyList>,
@@ -360,6 +362,7 @@ impl Stack {
             tsval_offset,
             conns: Vec::new(),
             by_ends: BTreeMap::new(),
+            last_ends: Cell::new(None),
             listeners: Vec::new(),
             rst_this_batch: BTreeSet::new(),
             syn_options: BTreeMap::new(),
@@ -369,7 +372,7 @@ impl Stack {
             slot_owner: Vec::new(),
             idle_touched: BTreeSet::new(),
             adopt_epoch: 0,
-            closing_candidates: Vec::new(),
+            closed_slots: Vec::new(),
             ready: Vec::new(),
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
@@ -471,6 +474,7 @@ impl Stack {
         });
         if let Some(ends) = ends {
             self.by_ends.insert(ends, id);
+            self.last_ends.set(None);
         }
         self.own(handle, Some(id));
         self.mark(id);
@@ -484,6 +488,18 @@ impl Stack {
         let slot = self.sockets.add(socket);
         self.own(slot, None);
         slot
+    }
+
+    /// The connection with these endpoints (ours: local to remote).
+    fn conn_of(&self, ends: &Endpoints) -> Option<ConnId> {
+        if let Some((last, id)) = self.last_ends.get()
+            && last == *ends
+        {
+            return Some(id);
+        }
+        let id = *self.by_ends.get(ends)?;
+        self.last_ends.set(Some((*ends, id)));
+        Some(id)
     }
 
     /// Remove a socket from smoltcp; its slot belongs to nobody until reused.
@@ -503,15 +519,22 @@ impl Stack {
     /// Connection `id` changed in this layer: its program may see something
     /// new, and its timers must be looked at again.
     fn mark(&mut self, id: ConnId) {
-        for ready in &mut self.ready {
-            ready.insert(id);
-        }
-        self.conns[id].touched = self.adopt_epoch;
+        self.mark_ready(id);
         let c = &mut self.conns[id];
         if !c.timers_stale {
             c.timers_stale = true;
             self.timers_stale.push(id);
         }
+    }
+
+    /// Connection `id`'s socket changed: its program may see something new,
+    /// and `after_ingress` must look at it. (Its timers change only in this
+    /// layer, which marks them itself.)
+    fn mark_ready(&mut self, id: ConnId) {
+        for ready in &mut self.ready {
+            ready.insert(id);
+        }
+        self.conns[id].touched = self.adopt_epoch;
     }
 
     /// Hand the slots smoltcp's sockets touched since the last call to the
@@ -521,10 +544,7 @@ impl Stack {
         self.sockets.take_changed(&mut changed);
         for &slot in &changed {
             match self.slot_owner.get(slot).copied().flatten() {
-                Some(id) => {
-                    self.closing_candidates.push((slot, id));
-                    self.mark(id);
-                }
+                Some(id) => self.mark_ready(id),
                 None => {
                     self.idle_touched.insert(slot);
                 }
@@ -569,9 +589,9 @@ impl Stack {
     /// The connections that changed since `subscription` last asked, in order:
     /// a program with many connections resumes only the activities waiting on
     /// these (`program::activities`).
-    pub fn take_ready(&mut self, subscription: usize) -> Vec<ConnId> {
+    pub fn take_ready(&mut self, subscription: usize, out: &mut Vec<ConnId>) {
         self.absorb_changes();
-        self.ready[subscription].take()
+        self.ready[subscription].take(out);
     }
 
     // ----- the socket API programs use -------------------------------------------------
@@ -939,7 +959,7 @@ impl Stack {
     fn screen(&mut self, frame: Vec<u8>, seg: &Segment) -> Option<Vec<u8>> {
         let seg = *seg;
         let local = seg.ends.reversed();
-        if let Some(&id) = self.by_ends.get(&local) {
+        if let Some(id) = self.conn_of(&local) {
             if self.conns[id].gone.is_none() {
                 self.mark(id);
                 return self.inbound_live(id, frame, &seg);
@@ -1369,7 +1389,7 @@ impl Stack {
             });
             return;
         };
-        let Some(&id) = self.by_ends.get(&seg.ends) else {
+        let Some(id) = self.conn_of(&seg.ends) else {
             self.outbox.push(Outgoing {
                 frame,
                 note: String::new(),
@@ -1377,6 +1397,7 @@ impl Stack {
             });
             return;
         };
+        self.mark(id);
         let Some((frame, seg, correction)) = self.correct_outbound(id, frame, seg) else {
             return;
         };
@@ -1644,9 +1665,15 @@ impl Stack {
     /// Drop smoltcp sockets whose connection has ended (only a socket touched
     /// since the last look can have closed).
     fn forget_closed(&mut self) {
-        self.absorb_changes();
-        let mut candidates = std::mem::take(&mut self.closing_candidates);
-        for &(slot, id) in &candidates {
+        let mut closed = std::mem::take(&mut self.closed_slots);
+        self.sockets.take_closed(&mut closed);
+        if self.sockets.exhaustive {
+            closed.extend(self.conns.iter().filter_map(|c| c.handle));
+        }
+        for &slot in &closed {
+            let Some(id) = self.slot_owner.get(slot).copied().flatten() else {
+                continue;
+            };
             let c = &mut self.conns[id];
             if c.handle != Some(slot) || self.sockets.get(slot).state() != State::Closed {
                 continue;
@@ -1662,8 +1689,7 @@ impl Stack {
             self.drop_socket(slot);
             self.mark(id);
         }
-        candidates.clear();
-        self.closing_candidates = candidates;
+        self.closed_slots = closed;
     }
 
     /// The earliest time this layer or smoltcp needs to run again.

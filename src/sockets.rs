@@ -96,6 +96,8 @@ pub struct Sockets {
     nobody: SocketSet<'static>,
     /// Slots polled or changed since [`Sockets::take_changed`].
     changed: Vec<Slot>,
+    /// Slots whose socket was found CLOSED since [`Sockets::take_closed`].
+    closed: Vec<Slot>,
     /// The sockets one egress polls (kept to reuse its allocation).
     due: Vec<Slot>,
     /// The last connection routed by 4-tuple alone and its socket, until any
@@ -119,6 +121,7 @@ impl Default for Sockets {
             connected: BTreeMap::new(),
             nobody: SocketSet::new(Vec::new()),
             changed: Vec::new(),
+            closed: Vec::new(),
             due: Vec::new(),
             last_route: None,
             exhaustive: false,
@@ -192,6 +195,14 @@ impl Sockets {
         for &slot in out.iter() {
             self.entries[slot].changed = false;
         }
+    }
+
+    /// Put into `out` (emptied first) the slots whose socket closed since the
+    /// last call. A socket closes only while it is polled or changed by a
+    /// call, and both are followed by a look at its state (`sort`).
+    pub fn take_closed(&mut self, out: &mut Vec<Slot>) {
+        out.clear();
+        std::mem::swap(out, &mut self.closed);
     }
 
     /// `slot` was polled or changed: its deadline and `accepts` must be worked
@@ -272,6 +283,9 @@ impl Sockets {
             return;
         }
         e.sorted_in = state;
+        if state == Some(State::Closed) {
+            self.closed.push(slot);
+        }
         let accepts = match e.handle {
             None => Accepts::Nothing,
             Some(handle) => {
@@ -420,11 +434,13 @@ impl Sockets {
         if self.exhaustive {
             self.stale_all();
         }
-        due.extend(
-            self.deadlines
-                .range(..=(now_us, Slot::MAX))
-                .map(|&(_, slot)| slot),
-        );
+        if self.deadlines.first().is_some_and(|&(t, _)| t <= now_us) {
+            due.extend(
+                self.deadlines
+                    .range(..=(now_us, Slot::MAX))
+                    .map(|&(_, slot)| slot),
+            );
+        }
         due.extend(self.stale.iter().copied().filter(|&s| {
             let e = &self.entries[s];
             e.handle.is_some() && e.deadline.is_none_or(|t| t > now_us)

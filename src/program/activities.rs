@@ -16,7 +16,8 @@
 //! the stack send what `j`'s socket had due), `j` runs in the same step if it
 //! comes later, and at the next step otherwise, as it did then.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use crate::model::Micros;
 use crate::os::Os;
@@ -30,8 +31,14 @@ pub(crate) struct Activities {
     statuses: Vec<Status>,
     /// The activity that calls the API on each connection.
     owner: BTreeMap<ConnId, usize>,
-    /// Activities to resume at the next call whatever happened.
-    due: BTreeSet<usize>,
+    /// Activities to resume at the next call whatever happened (an activity
+    /// may be listed twice).
+    due: Vec<usize>,
+    /// Scratch space: the activities to resume in this call, least first
+    /// (an activity may be listed twice).
+    run: BinaryHeap<Reverse<usize>>,
+    /// Scratch space: the connections that changed.
+    ready: Vec<ConnId>,
     /// Sleeping and waiting activities by the time they want to run.
     timers: BTreeSet<(Micros, usize)>,
     /// Activities not done.
@@ -49,7 +56,7 @@ impl Activities {
         self.statuses.push(Status::Blocked);
         self.active += 1;
         self.event_driven += 1;
-        self.due.insert(i);
+        self.due.push(i);
         i
     }
 
@@ -58,18 +65,25 @@ impl Activities {
     pub fn resume(&mut self, os: &Os, mut resume: impl FnMut(usize, &Os) -> Status) {
         let subscription = *self.subscription.get_or_insert_with(|| os.subscribe());
         let now = os.now();
-        let mut run = std::mem::take(&mut self.due);
-        self.collect_ready(os, subscription, usize::MAX, &mut run);
+        let mut run = std::mem::take(&mut self.run);
+        run.clear();
+        run.extend(self.due.drain(..).map(Reverse));
+        self.collect_ready(os, subscription, None, &mut run);
         if os.exhaustive() {
-            run.extend(0..self.statuses.len());
+            run.extend((0..self.statuses.len()).map(Reverse));
         }
         while let Some(&(t, i)) = self.timers.first()
             && t <= now
         {
             self.timers.pop_first();
-            run.insert(i);
+            run.push(Reverse(i));
         }
-        while let Some(i) = run.pop_first() {
+        let mut last = None;
+        while let Some(Reverse(i)) = run.pop() {
+            if last == Some(i) {
+                continue;
+            }
+            last = Some(i);
             let old = self.statuses[i];
             let runnable = match old {
                 Status::Blocked | Status::Waiting(_) => true,
@@ -84,8 +98,9 @@ impl Activities {
                 self.owner.insert(conn, i);
             }
             self.set(i, old, new);
-            self.collect_ready(os, subscription, i, &mut run);
+            self.collect_ready(os, subscription, Some(i), &mut run);
         }
+        self.run = run;
     }
 
     /// Activities whose connections changed: those after `current` join `run`,
@@ -94,18 +109,21 @@ impl Activities {
         &mut self,
         os: &Os,
         subscription: usize,
-        current: usize,
-        run: &mut BTreeSet<usize>,
+        current: Option<usize>,
+        run: &mut BinaryHeap<Reverse<usize>>,
     ) {
-        for conn in os.take_ready(subscription) {
-            if let Some(&i) = self.owner.get(&conn) {
-                if current == usize::MAX || i > current {
-                    run.insert(i);
+        let mut ready = std::mem::take(&mut self.ready);
+        os.take_ready(subscription, &mut ready);
+        for conn in &ready {
+            if let Some(&i) = self.owner.get(conn) {
+                if current.is_none_or(|c| i > c) {
+                    run.push(Reverse(i));
                 } else {
-                    self.due.insert(i);
+                    self.due.push(i);
                 }
             }
         }
+        self.ready = ready;
     }
 
     fn set(&mut self, i: usize, old: Status, new: Status) {
