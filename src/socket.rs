@@ -326,6 +326,8 @@ pub struct Stack {
     adopt_epoch: u64,
     /// Scratch space for the slots whose socket closed.
     closed_slots: Vec<Slot>,
+    /// Scratch space for the frames smoltcp wrote.
+    tx_scratch: Vec<Vec<u8>>,
     /// For each subscription (`subscribe`), the connections that changed since
     /// it last asked (`take_ready`), each once.
     ready: Vec<ReadyList>,
@@ -373,6 +375,7 @@ impl Stack {
             idle_touched: BTreeSet::new(),
             adopt_epoch: 0,
             closed_slots: Vec::new(),
+            tx_scratch: Vec::new(),
             ready: Vec::new(),
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
@@ -1372,10 +1375,17 @@ impl Stack {
     }
 
     fn drain_device(&mut self) {
-        let frames = std::mem::take(&mut self.device.tx);
-        for frame in frames {
+        if self.device.tx.is_empty() {
+            return;
+        }
+        // Swapped with a kept buffer rather than taken, so that the device's
+        // list is not allocated again for every batch.
+        let mut frames = std::mem::take(&mut self.tx_scratch);
+        std::mem::swap(&mut frames, &mut self.device.tx);
+        for frame in frames.drain(..) {
             self.outbound(frame);
         }
+        self.tx_scratch = frames;
     }
 
     /// A frame smoltcp wrote: correct it where smoltcp 0.14 differs from Linux,
@@ -1759,6 +1769,9 @@ fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
 /// order. The scan's order decides which connection accept() returns first, so
 /// the cheap form must keep it.
 fn swap_remove_scan<T>(list: &mut Vec<T>, mut positions: BTreeSet<usize>) -> Vec<T> {
+    if positions.is_empty() {
+        return Vec::new();
+    }
     let mut out = Vec::with_capacity(positions.len());
     while let Some(i) = positions.pop_first() {
         let last = list.len() - 1;

@@ -29,7 +29,8 @@
 //!   its silence as deadline until ARP teaches the address, so every socket is
 //!   looked at again after an ARP packet.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use smoltcp::iface::{Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
@@ -89,7 +90,12 @@ pub struct Sockets {
     free: BTreeSet<Slot>,
     stale: Vec<Slot>,
     unsorted: Vec<Slot>,
-    deadlines: BTreeSet<(Micros, Slot)>,
+    /// Each socket's deadline, least first. An entry whose slot's deadline
+    /// has moved since is dead and skipped (a deadline moves at nearly every
+    /// segment: pushing is cheaper than removing); `live_deadlines` counts the
+    /// slots with a deadline, to rebuild the heap when the dead ones pile up.
+    deadlines: BinaryHeap<Reverse<(Micros, Slot)>>,
+    live_deadlines: usize,
     listening: BTreeMap<u16, BTreeSet<Slot>>,
     connected: BTreeMap<Endpoints, BTreeSet<Slot>>,
     /// Always empty: where a frame no socket accepts is taken in.
@@ -116,7 +122,8 @@ impl Default for Sockets {
             free: BTreeSet::new(),
             stale: Vec::new(),
             unsorted: Vec::new(),
-            deadlines: BTreeSet::new(),
+            deadlines: BinaryHeap::new(),
+            live_deadlines: 0,
             listening: BTreeMap::new(),
             connected: BTreeMap::new(),
             nobody: SocketSet::new(Vec::new()),
@@ -265,13 +272,42 @@ impl Sockets {
         if e.deadline == deadline {
             return;
         }
-        if let Some(old) = e.deadline {
-            self.deadlines.remove(&(old, slot));
-        }
-        if let Some(new) = deadline {
-            self.deadlines.insert((new, slot));
-        }
+        self.live_deadlines = self.live_deadlines + usize::from(deadline.is_some())
+            - usize::from(e.deadline.is_some());
         e.deadline = deadline;
+        if let Some(t) = deadline {
+            self.deadlines.push(Reverse((t, slot)));
+            if self.deadlines.len() > 2 * self.live_deadlines + 64 {
+                self.rebuild_deadlines();
+            }
+        }
+    }
+
+    /// Whether a heap entry is still its slot's deadline.
+    fn is_live(&self, (t, slot): (Micros, Slot)) -> bool {
+        self.entries[slot].deadline == Some(t)
+    }
+
+    /// The heap again from the slots' deadlines, without dead entries.
+    fn rebuild_deadlines(&mut self) {
+        let live: Vec<Reverse<(Micros, Slot)>> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, e)| e.deadline.map(|t| Reverse((t, slot))))
+            .collect();
+        self.deadlines = BinaryHeap::from(live);
+    }
+
+    /// The least live deadline, dropping dead entries above it.
+    fn first_deadline(&mut self) -> Option<(Micros, Slot)> {
+        while let Some(&Reverse(entry)) = self.deadlines.peek() {
+            if self.is_live(entry) {
+                return Some(entry);
+            }
+            self.deadlines.pop();
+        }
+        None
     }
 
     /// What segments the socket in `slot` accepts now.
@@ -336,7 +372,7 @@ impl Sockets {
             self.stale_all();
         }
         self.settle(iface, now);
-        self.deadlines.first().map(|&(t, _)| t)
+        self.first_deadline().map(|(t, _)| t)
     }
 
     fn stale_all(&mut self) {
@@ -434,19 +470,24 @@ impl Sockets {
         if self.exhaustive {
             self.stale_all();
         }
-        if self.deadlines.first().is_some_and(|&(t, _)| t <= now_us) {
-            due.extend(
-                self.deadlines
-                    .range(..=(now_us, Slot::MAX))
-                    .map(|&(_, slot)| slot),
-            );
+        // Due sockets leave the heap; each is polled, so marked stale below,
+        // and gets its deadline again when it is next worked out.
+        while let Some((t, slot)) = self.first_deadline()
+            && t <= now_us
+        {
+            self.deadlines.pop();
+            self.set_deadline(slot, None);
+            due.push(slot);
         }
-        due.extend(self.stale.iter().copied().filter(|&s| {
-            let e = &self.entries[s];
-            e.handle.is_some() && e.deadline.is_none_or(|t| t > now_us)
-        }));
+        due.extend(
+            self.stale
+                .iter()
+                .copied()
+                .filter(|&s| self.entries[s].handle.is_some()),
+        );
         if !due.is_empty() {
             due.sort_unstable();
+            due.dedup();
             for _ in 0..MAX_EGRESS_PASSES {
                 let mut sent = false;
                 for &slot in &due {

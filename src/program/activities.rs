@@ -95,7 +95,9 @@ impl Activities {
             }
             let (new, seen) = os.watch(|| resume(i, os));
             for conn in seen {
-                self.owner.insert(conn, i);
+                if self.owner.get(&conn) != Some(&i) {
+                    self.owner.insert(conn, i);
+                }
             }
             self.set(i, old, new);
             self.collect_ready(os, subscription, Some(i), &mut run);
