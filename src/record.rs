@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 
 use pcap_file::PcapError;
@@ -81,7 +81,10 @@ pub struct Recorder {
     /// Keyed by the client's view (client to server).
     conns: BTreeMap<Endpoints, ConnFate>,
     /// Records of frames the capture host sent, waiting to learn their arrival.
-    in_flight: BTreeMap<u64, usize>,
+    /// (frame id, record index), by id: ids only grow and frames mostly
+    /// arrive in the order they left, so the one arriving is nearly always
+    /// the first.
+    in_flight: VecDeque<(u64, usize)>,
 }
 
 impl Recorder {
@@ -95,7 +98,7 @@ impl Recorder {
             numbering: RelativeNumbering::default(),
             records: Vec::new(),
             conns: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -169,7 +172,7 @@ impl Recorder {
         self.note_fate(sender, seg, &note);
         if let Some(frame) = kept {
             if fate != Fate::Dropped && self.recording != Recording::Off {
-                self.in_flight.insert(id, self.records.len());
+                self.in_flight.push_back((id, self.records.len()));
             }
             self.push(now, sender, seg, frame, fate, note, now, None);
         }
@@ -218,7 +221,11 @@ impl Recorder {
                     Some(now),
                 );
             }
-        } else if let Some(index) = self.in_flight.remove(&carried.id) {
+        } else if let Ok(pos) = self
+            .in_flight
+            .binary_search_by_key(&carried.id, |&(id, _)| id)
+            && let Some((_, index)) = self.in_flight.remove(pos)
+        {
             self.records[index].arrived_us = Some(now);
         }
         carried.frame
