@@ -353,13 +353,14 @@ impl Stack {
         tsval_offset: u32,
         first_ephemeral: u16,
     ) -> Stack {
+        let real_arp = config.arp;
         Stack {
             config,
             role,
             peer_ip,
             iface,
             device: QueueDevice::default(),
-            sockets: Sockets::default(),
+            sockets: Sockets::with_real_arp(real_arp),
             now: 0,
             tsval_offset,
             conns: Vec::new(),

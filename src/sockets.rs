@@ -27,7 +27,9 @@
 //!   smoltcp's deadlines are absolute times, so a kept one stays true, with one
 //!   exception: a socket waiting for its neighbour's MAC address has the end of
 //!   its silence as deadline until ARP teaches the address, so every socket is
-//!   looked at again after an ARP packet.
+//!   looked at again after an ARP packet; and a host with real ARP
+//!   (`arp = true`) looks at every socket at every step (see
+//!   [`Sockets::neighbour_changes`]).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -113,6 +115,16 @@ pub struct Sockets {
     /// every deadline every time, and route by scanning every socket, as one
     /// big set would (`Simulation::poll_everything`).
     pub exhaustive: bool,
+    /// The host resolves its neighbour with real ARP (`arp = true`). Then
+    /// smoltcp's neighbour cache can change a socket's deadline while the
+    /// socket is not polled: an entry expires after 60 s, and any IPv4 frame
+    /// from the neighbour brings an expired entry back
+    /// (`reset_expiry_if_existing`), which ends the wait of every socket that
+    /// was silenced for want of it (`SocketMeta::poll_at`, `egress_permitted`).
+    /// So every socket is polled and its deadline worked out at every step, as
+    /// with one set: such a host costs O(sockets) per event. Without real ARP
+    /// the host re-teaches its neighbour every 30 s and no socket ever waits.
+    pub neighbour_changes: bool,
 }
 
 impl Default for Sockets {
@@ -132,11 +144,21 @@ impl Default for Sockets {
             due: Vec::new(),
             last_route: None,
             exhaustive: false,
+            neighbour_changes: false,
         }
     }
 }
 
 impl Sockets {
+    /// The sockets of a host that resolves its neighbour with real ARP or not
+    /// (see [`Sockets::neighbour_changes`]).
+    pub fn with_real_arp(real_arp: bool) -> Sockets {
+        Sockets {
+            neighbour_changes: real_arp,
+            ..Sockets::default()
+        }
+    }
+
     /// Add a socket in the lowest free slot, as `SocketSet::add` does.
     pub fn add(&mut self, socket: tcp::Socket<'static>) -> Slot {
         let slot = match self.free.pop_first() {
@@ -368,7 +390,7 @@ impl Sockets {
 
     /// The earliest deadline of any socket (smoltcp's `poll_at` over them all).
     pub fn next_deadline(&mut self, iface: &mut Interface, now: Instant) -> Option<Micros> {
-        if self.exhaustive {
+        if self.exhaustive || self.neighbour_changes {
             self.stale_all();
         }
         self.settle(iface, now);
@@ -448,11 +470,12 @@ impl Sockets {
                 self.sort(slot);
             }
             None => {
-                // Not TCP: an ARP packet, which may fill smoltcp's neighbour
-                // cache. A socket waiting for a neighbour has the end of its
+                // Not TCP (an ARP packet, which may fill smoltcp's neighbour
+                // cache), or a segment no socket takes (smoltcp answers with a
+                // RST). A socket waiting for a neighbour has the end of its
                 // silence as its deadline until the neighbour is known, then its
                 // own (`SocketMeta::poll_at`): every deadline may have moved.
-                // ARP is rare (the host re-teaches its neighbour every 30 s).
+                // Both are rare (the host re-teaches its neighbour every 30 s).
                 self.stale_all();
             }
         }
@@ -467,7 +490,7 @@ impl Sockets {
         let now_us = now.total_micros().max(0) as Micros;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
-        if self.exhaustive {
+        if self.exhaustive || self.neighbour_changes {
             self.stale_all();
         }
         // Due sockets leave the heap; each is polled, so marked stale below,
