@@ -26,21 +26,13 @@ use tcpsim::trace::Ending;
 
 const VALID: &str = "[client]\nip = \"10.0.0.1\"\nsteps = [\"connect\", \"close\"]\n[server]\nip = \"10.0.0.2\"\nport = 7\n";
 
+#[path = "common/files.rs"]
+mod files;
+use files::files_in;
+
 /// A fresh, empty directory for one test's files.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tcpsim-hostile-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    files::scratch("hostile", test)
 }
 
 struct Rejected {

@@ -59,21 +59,13 @@ fn cut_to_headers(full: &Trace) -> Trace {
     t
 }
 
+#[path = "common/files.rs"]
+mod files;
+use files::files_in;
+
 /// A fresh, empty directory for one test's files.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tcpsim-pcapstream-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    files::scratch("pcapstream", test)
 }
 
 fn tcpsim<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
@@ -98,16 +90,16 @@ fn run_args(name: &str, capture: Role, seed: Option<u64>) -> Vec<String> {
     args
 }
 
+/// `s` run with its capture streamed into memory: the trace and the file.
+fn stream(s: Scenario, recording: Recording) -> (Trace, Vec<u8>) {
+    tcpsim::sim::run_streaming(s, options(recording), Vec::new()).expect("a Vec takes every write")
+}
+
 #[test]
 fn streamed_capture_is_the_full_runs_capture_and_the_trace_keeps_headers() {
     for (name, role, seed) in cases() {
         let full = tcpsim::run(scenario(name, role, seed));
-        let (trace, bytes) = tcpsim::sim::run_streaming(
-            scenario(name, role, seed),
-            options(Recording::Headers),
-            Vec::new(),
-        )
-        .expect("a Vec takes every write");
+        let (trace, bytes) = stream(scenario(name, role, seed), Recording::Headers);
         assert!(
             bytes == pcapng_bytes(&full),
             "{name} at the {role:?}, seed {seed:?}: the streamed file differs"
@@ -127,12 +119,7 @@ fn a_long_lossy_transfer_streams_the_same_bytes() {
     // long notes, the case the streaming is for.
     let full = tcpsim::run(scenario("bulk", Role::Client, None));
     assert!(full.counters.dropped > 0 && full.counters.retransmissions > 0);
-    let (trace, bytes) = tcpsim::sim::run_streaming(
-        scenario("bulk", Role::Client, None),
-        options(Recording::Headers),
-        Vec::new(),
-    )
-    .expect("a Vec takes every write");
+    let (trace, bytes) = stream(scenario("bulk", Role::Client, None), Recording::Headers);
     assert!(bytes == pcapng_bytes(&full), "the streamed file differs");
     assert!(trace == cut_to_headers(&full));
     let payload: usize = full.records.iter().map(|r| r.frame.len()).sum();
@@ -147,12 +134,7 @@ fn a_long_lossy_transfer_streams_the_same_bytes() {
 fn streaming_with_recording_off_writes_every_frame_and_keeps_no_record() {
     for (name, role, seed) in cases() {
         let full = tcpsim::run(scenario(name, role, seed));
-        let (trace, bytes) = tcpsim::sim::run_streaming(
-            scenario(name, role, seed),
-            options(Recording::Off),
-            Vec::new(),
-        )
-        .expect("a Vec takes every write");
+        let (trace, bytes) = stream(scenario(name, role, seed), Recording::Off);
         assert!(bytes == pcapng_bytes(&full), "{name} at the {role:?}");
         assert!(trace.records.is_empty());
         assert_eq!(trace.counters, full.counters);
@@ -238,7 +220,7 @@ fn cli_pcap_is_the_full_runs_capture_and_leaves_no_temporary_file() {
         let written = std::fs::read(&file).expect("the capture file");
         assert!(written == pcapng_bytes(&full), "{args:?}: the file differs");
         std::fs::remove_file(&file).unwrap();
-        assert!(names_in(&dir).is_empty(), "{:?}", names_in(&dir));
+        assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -360,7 +342,7 @@ fn an_unwritable_capture_path_fails_and_leaves_no_file() {
         out.stdout.is_empty(),
         "nothing is printed for a run not made"
     );
-    assert!(names_in(&dir).is_empty(), "{:?}", names_in(&dir));
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
 
     // A directory in the file's place: refused before the run, the directory
     // left as it was (no temporary file in it or beside it).
@@ -377,8 +359,8 @@ fn an_unwritable_capture_path_fails_and_leaves_no_file() {
         String::from_utf8(out.stderr).unwrap(),
         format!("error: cannot write {}: is a directory\n", taken.display())
     );
-    assert_eq!(names_in(&dir), vec!["taken.pcapng"]);
-    assert!(names_in(&taken).is_empty());
+    assert_eq!(files_in(&dir), vec!["taken.pcapng"]);
+    assert!(files_in(&taken).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -401,6 +383,6 @@ fn a_run_stopped_by_a_limit_still_leaves_its_capture() {
     let full = tcpsim::run(s);
     assert!(!full.records.is_empty());
     assert!(std::fs::read(&file).unwrap() == pcapng_bytes(&full));
-    assert_eq!(names_in(&dir), vec!["v2.pcapng"]);
+    assert_eq!(files_in(&dir), vec!["v2.pcapng"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

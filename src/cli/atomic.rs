@@ -1,12 +1,24 @@
-//! An output file that appears whole or not at all, for output written while
-//! a run goes (a streamed capture): it is written under a temporary name in
+//! An output file that appears whole or not at all, whether written at once
+//! ([`write_atomically`]) or while a run goes (a streamed capture): it is
+//! written under a temporary name in
 //! the same directory and renamed over the real name once complete (a rename
 //! within one file system replaces the name in one step, POSIX `rename(2)`),
 //! and the temporary file is removed if anything stops it first: an error, or
 //! a panic unwinding through.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Write `bytes` as the file at `path`, all or nothing: a reader never sees
+/// half a file, and a failed write leaves an old file as it was.
+pub fn write_atomically(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+    let (pending, mut file) = AtomicFile::create(path)?;
+    file.write_all(bytes.as_ref())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    drop(file);
+    pending.commit()
+}
 
 /// The temporary file of an output not yet complete; dropping it without
 /// [`AtomicFile::commit`] removes it.
@@ -17,8 +29,8 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Create the temporary file beside `path` (`.NAME.tmp-PID`, as
-    /// `write_atomically` names it), and the file handle to write it through.
+    /// Create the temporary file beside `path` (`.NAME.tmp-PID`), and the file
+    /// handle to write it through.
     pub fn create(path: &Path) -> Result<(AtomicFile, File), String> {
         let fail = |why: &dyn std::fmt::Display| format!("cannot write {}: {why}", path.display());
         if path.is_dir() {

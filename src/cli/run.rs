@@ -149,7 +149,7 @@ pub fn main(args: Args) -> ExitCode {
         }
     };
     if let Some(path) = &args.svg
-        && let Err(e) = super::sweep::write_atomically(path, tcpsim::render::svg(&trace))
+        && let Err(e) = super::atomic::write_atomically(path, tcpsim::render::svg(&trace))
     {
         eprintln!("error: {e}");
         return ExitCode::from(2);

@@ -14,6 +14,7 @@ use tcpsim::sweep::report::{self, shell_quote};
 use tcpsim::sweep::shard::ShardFile;
 use tcpsim::sweep::{Plan, RunRow, SeedRange, Shard, Spec, Vary, exec, plot};
 
+use super::atomic::write_atomically;
 use super::knobs::Knobs;
 
 #[derive(ClapArgs)]
@@ -270,24 +271,4 @@ fn write_output(path: Option<&Path>, text: &str) -> ExitCode {
             }
         },
     }
-}
-
-/// Write to a temporary file beside `path`, then rename it over `path`: a
-/// reader never sees half a file, and a failed run leaves the old one.
-pub fn write_atomically(path: &Path, text: impl AsRef<[u8]>) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text.as_ref())
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {}: {e}", path.display())
-        })
 }
