@@ -51,6 +51,7 @@ pub mod guard;
 pub(crate) mod hold;
 pub(crate) mod host;
 pub(crate) mod link;
+pub(crate) mod marks;
 pub mod model;
 pub mod os;
 pub mod overrides;

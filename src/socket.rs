@@ -30,6 +30,7 @@ use crate::device::QueueDevice;
 use crate::dup_ack::DupAckMirror;
 use crate::frame::{self, Endpoints, Segment};
 use crate::hold::{Admit, WindowHold};
+use crate::marks::Marks;
 use crate::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::seq;
 use crate::sockets::{Route, Slot, Sockets};
@@ -191,8 +192,6 @@ struct Conn {
     hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.
     forced_note: Option<String>,
-    /// Listed in `Stack::timers_stale`.
-    timers_stale: bool,
     /// The `Stack::adopt_epoch` in which it was last touched.
     touched: u64,
     /// This connection's keys in `Stack::fire_at` and `Stack::wake_at`.
@@ -226,36 +225,6 @@ impl Conn {
     fn rcv_nxt(&self, queued: usize) -> Option<u32> {
         self.rcv_base
             .map(|base| base.wrapping_add((self.read + queued as u64) as u32))
-    }
-}
-
-/// Connections that changed, each listed once, for one subscription.
-#[derive(Debug, Default)]
-struct ReadyList {
-    ids: Vec<ConnId>,
-    listed: Vec<bool>,
-}
-
-impl ReadyList {
-    fn insert(&mut self, id: ConnId) {
-        if self.listed.len() <= id {
-            self.listed.resize(id + 1, false);
-        }
-        if !self.listed[id] {
-            self.listed[id] = true;
-            self.ids.push(id);
-        }
-    }
-
-    /// Put the connections listed into `out` (emptied first), in order, and
-    /// empty the list.
-    fn take(&mut self, out: &mut Vec<ConnId>) {
-        out.clear();
-        std::mem::swap(out, &mut self.ids);
-        for &id in out.iter() {
-            self.listed[id] = false;
-        }
-        out.sort_unstable();
     }
 }
 
@@ -330,13 +299,13 @@ pub struct Stack {
     tx_scratch: Vec<Vec<u8>>,
     /// For each subscription (`subscribe`), the connections that changed since
     /// it last asked (`take_ready`), each once.
-    ready: Vec<ReadyList>,
+    ready: Vec<Marks>,
     /// Scratch space for the slots smoltcp touched.
     changed_slots: Vec<Slot>,
     /// Connections with bytes held or a FIN waiting for them (`after_ingress` pushes).
     pending_conns: BTreeSet<ConnId>,
     /// Connections whose timers must be looked at again.
-    timers_stale: Vec<ConnId>,
+    timers_stale: Marks,
     /// This layer's timers (delayed ACK, tail loss probe) by when they fire.
     fire_at: BTreeSet<(Micros, ConnId)>,
     /// The same, for connections that still have a socket: they wake the host.
@@ -380,7 +349,7 @@ impl Stack {
             ready: Vec::new(),
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
-            timers_stale: Vec::new(),
+            timers_stale: Marks::default(),
             fire_at: BTreeSet::new(),
             wake_at: BTreeSet::new(),
         }
@@ -471,7 +440,6 @@ impl Stack {
             fr_suppressed: false,
             hold: WindowHold::default(),
             forced_note: None,
-            timers_stale: false,
             touched: u64::MAX,
             fire_key: None,
             wake_key: None,
@@ -524,11 +492,7 @@ impl Stack {
     /// new, and its timers must be looked at again.
     fn mark(&mut self, id: ConnId) {
         self.mark_ready(id);
-        let c = &mut self.conns[id];
-        if !c.timers_stale {
-            c.timers_stale = true;
-            self.timers_stale.push(id);
-        }
+        self.timers_stale.mark(id);
     }
 
     /// Connection `id`'s socket changed: its program may see something new,
@@ -536,7 +500,7 @@ impl Stack {
     /// layer, which marks them itself.)
     fn mark_ready(&mut self, id: ConnId) {
         for ready in &mut self.ready {
-            ready.insert(id);
+            ready.mark(id);
         }
         self.conns[id].touched = self.adopt_epoch;
     }
@@ -561,7 +525,6 @@ impl Stack {
     fn settle_timers(&mut self) {
         while let Some(id) = self.timers_stale.pop() {
             let c = &mut self.conns[id];
-            c.timers_stale = false;
             let live = c.handle.is_some();
             let deferred = c.acks.deferred_due;
             let tlp = c.tlp.due;
@@ -586,7 +549,7 @@ impl Stack {
 
     /// A new subscription to the connections that change; returns its number.
     pub fn subscribe(&mut self) -> usize {
-        self.ready.push(ReadyList::default());
+        self.ready.push(Marks::default());
         self.ready.len() - 1
     }
 
@@ -596,6 +559,7 @@ impl Stack {
     pub fn take_ready(&mut self, subscription: usize, out: &mut Vec<ConnId>) {
         self.absorb_changes();
         self.ready[subscription].take(out);
+        out.sort_unstable();
     }
 
     // ----- the socket API programs use -------------------------------------------------

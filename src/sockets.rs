@@ -41,6 +41,7 @@ use smoltcp::wire::IpAddress;
 
 use crate::device::QueueDevice;
 use crate::frame::Endpoints;
+use crate::marks::Marks;
 use crate::model::Micros;
 
 /// A socket's place in handle order.
@@ -78,20 +79,16 @@ struct Entry {
     /// endpoint change only with the state.
     sorted_in: Option<State>,
     deadline: Option<Micros>,
-    /// Listed in `Sockets::stale`: the deadline must be worked out again.
-    stale: bool,
-    /// Listed in `Sockets::unsorted`: `accepts` must be worked out again.
-    unsorted: bool,
-    /// Listed in `Sockets::changed`.
-    changed: bool,
 }
 
 /// The sockets of one host.
 pub struct Sockets {
     entries: Vec<Entry>,
     free: BTreeSet<Slot>,
-    stale: Vec<Slot>,
-    unsorted: Vec<Slot>,
+    /// Slots whose deadline must be worked out again.
+    stale: Marks,
+    /// Slots whose `accepts` must be worked out again.
+    unsorted: Marks,
     /// Each socket's deadline, least first. An entry whose slot's deadline
     /// has moved since is dead and skipped (a deadline moves at nearly every
     /// segment: pushing is cheaper than removing); `live_deadlines` counts the
@@ -103,7 +100,7 @@ pub struct Sockets {
     /// Always empty: where a frame no socket accepts is taken in.
     nobody: SocketSet<'static>,
     /// Slots polled or changed since [`Sockets::take_changed`].
-    changed: Vec<Slot>,
+    changed: Marks,
     /// Slots whose socket was found CLOSED since [`Sockets::take_closed`].
     closed: Vec<Slot>,
     /// The sockets one egress polls (kept to reuse its allocation).
@@ -132,14 +129,14 @@ impl Default for Sockets {
         Sockets {
             entries: Vec::new(),
             free: BTreeSet::new(),
-            stale: Vec::new(),
-            unsorted: Vec::new(),
+            stale: Marks::default(),
+            unsorted: Marks::default(),
             deadlines: BinaryHeap::new(),
             live_deadlines: 0,
             listening: BTreeMap::new(),
             connected: BTreeMap::new(),
             nobody: SocketSet::new(Vec::new()),
-            changed: Vec::new(),
+            changed: Marks::default(),
             closed: Vec::new(),
             due: Vec::new(),
             last_route: None,
@@ -170,9 +167,6 @@ impl Sockets {
                     accepts: Accepts::Nothing,
                     sorted_in: None,
                     deadline: None,
-                    stale: false,
-                    unsorted: false,
-                    changed: false,
                 });
                 self.entries.len() - 1
             }
@@ -219,11 +213,7 @@ impl Sockets {
     /// Put into `out` (emptied first) the slots polled or changed since the
     /// last call, each once.
     pub fn take_changed(&mut self, out: &mut Vec<Slot>) {
-        out.clear();
-        std::mem::swap(out, &mut self.changed);
-        for &slot in out.iter() {
-            self.entries[slot].changed = false;
-        }
+        self.changed.take(out);
     }
 
     /// Put into `out` (emptied first) the slots whose socket closed since the
@@ -237,33 +227,9 @@ impl Sockets {
     /// `slot` was polled or changed: its deadline and `accepts` must be worked
     /// out again, and the stack told.
     fn touch(&mut self, slot: Slot) {
-        self.mark_stale(slot);
-        self.mark_unsorted(slot);
-        self.mark_changed(slot);
-    }
-
-    fn mark_stale(&mut self, slot: Slot) {
-        let e = &mut self.entries[slot];
-        if !e.stale {
-            e.stale = true;
-            self.stale.push(slot);
-        }
-    }
-
-    fn mark_unsorted(&mut self, slot: Slot) {
-        let e = &mut self.entries[slot];
-        if !e.unsorted {
-            e.unsorted = true;
-            self.unsorted.push(slot);
-        }
-    }
-
-    fn mark_changed(&mut self, slot: Slot) {
-        let e = &mut self.entries[slot];
-        if !e.changed {
-            e.changed = true;
-            self.changed.push(slot);
-        }
+        self.stale.mark(slot);
+        self.unsorted.mark(slot);
+        self.changed.mark(slot);
     }
 
     fn set_accepts(&mut self, slot: Slot, accepts: Accepts) {
@@ -335,7 +301,6 @@ impl Sockets {
     /// What segments the socket in `slot` accepts now.
     fn sort(&mut self, slot: Slot) {
         let e = &mut self.entries[slot];
-        e.unsorted = false;
         let state = e.handle.map(|h| e.set.get::<tcp::Socket>(h).state());
         if state.is_some() && state == e.sorted_in {
             return;
@@ -377,7 +342,6 @@ impl Sockets {
     fn settle(&mut self, iface: &mut Interface, now: Instant) {
         while let Some(slot) = self.stale.pop() {
             let e = &mut self.entries[slot];
-            e.stale = false;
             let deadline = match e.handle {
                 None => None,
                 Some(_) => iface
@@ -390,17 +354,23 @@ impl Sockets {
 
     /// The earliest deadline of any socket (smoltcp's `poll_at` over them all).
     pub fn next_deadline(&mut self, iface: &mut Interface, now: Instant) -> Option<Micros> {
-        if self.exhaustive || self.neighbour_changes {
+        if self.polls_every_socket() {
             self.stale_all();
         }
         self.settle(iface, now);
         self.first_deadline().map(|(t, _)| t)
     }
 
+    /// Whether every socket is polled and its deadline worked out at every
+    /// step: the reference mode, or a host with real ARP.
+    fn polls_every_socket(&self) -> bool {
+        self.exhaustive || self.neighbour_changes
+    }
+
     fn stale_all(&mut self) {
         for slot in 0..self.entries.len() {
             if self.entries[slot].handle.is_some() {
-                self.mark_stale(slot);
+                self.stale.mark(slot);
             }
         }
     }
@@ -465,8 +435,8 @@ impl Sockets {
         while iface.poll_ingress_single(now, device, set) != PollIngressSingleResult::None {}
         match slot {
             Some(slot) => {
-                self.mark_stale(slot);
-                self.mark_changed(slot);
+                self.stale.mark(slot);
+                self.changed.mark(slot);
                 self.sort(slot);
             }
             None => {
@@ -490,7 +460,7 @@ impl Sockets {
         let now_us = now.total_micros().max(0) as Micros;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
-        if self.exhaustive || self.neighbour_changes {
+        if self.polls_every_socket() {
             self.stale_all();
         }
         // Due sockets leave the heap; each is polled, so marked stale below,
@@ -505,7 +475,6 @@ impl Sockets {
         due.extend(
             self.stale
                 .iter()
-                .copied()
                 .filter(|&s| self.entries[s].handle.is_some()),
         );
         if !due.is_empty() {
@@ -522,8 +491,8 @@ impl Sockets {
                 }
             }
             for &slot in &due {
-                self.mark_stale(slot);
-                self.mark_changed(slot);
+                self.stale.mark(slot);
+                self.changed.mark(slot);
                 self.sort(slot);
             }
         }
