@@ -37,37 +37,15 @@
 //! - [`run`] and [`run_with`] run a [`model::Scenario`] directly; that is
 //!   what the `tcpsim` command does.
 
-pub(crate) mod ack_policy;
-pub mod analysis;
-pub mod builder;
-pub mod check;
-pub(crate) mod device;
-pub(crate) mod dup_ack;
-pub mod expect;
-pub(crate) mod fault;
-pub mod fidelity;
-pub mod frame;
-pub mod guard;
-pub(crate) mod hold;
-pub(crate) mod host;
-pub(crate) mod link;
-pub(crate) mod marks;
-pub mod model;
-pub mod os;
-pub mod overrides;
+pub mod engine;
+pub mod linux;
 pub mod program;
-pub(crate) mod record;
 pub mod render;
-pub(crate) mod rng;
 pub mod scenario;
-pub mod seq;
-pub mod sim;
-pub mod socket;
-pub(crate) mod sockets;
 pub mod sweep;
-pub(crate) mod tlp;
 pub mod trace;
+pub mod wire;
 
-pub use builder::SimBuilder;
-pub use os::{Conn, Listener, Os, SocketError};
-pub use sim::{Recording, RunOptions, run, run_with};
+pub use engine::builder::SimBuilder;
+pub use engine::sim::{Recording, RunOptions, run, run_with};
+pub use program::os::{Conn, Listener, Os, SocketError};

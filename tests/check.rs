@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use tcpsim::check::{Rule, Violation, check_trace};
-use tcpsim::model::Role;
+use tcpsim::scenario::model::Role;
+use tcpsim::trace::check::{Rule, Violation, check_trace};
 
-fn load(file: &str) -> tcpsim::model::Scenario {
+fn load(file: &str) -> tcpsim::scenario::model::Scenario {
     tcpsim::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).expect("loads")
 }
 
@@ -41,7 +41,7 @@ fn every_reference_scenario_passes_from_both_ends() {
 // ---------------------------------------------------------------------------
 
 use smoltcp::wire::{EthernetFrame, IpAddress, Ipv4Packet, TcpPacket, TcpSeqNumber};
-use tcpsim::check::{check_pcapng, check_pcapng_at};
+use tcpsim::trace::check::{check_pcapng, check_pcapng_at};
 use tcpsim::trace::{Trace, flags};
 
 /// The capture as a pcapng file (Ethernet, one packet per record).
@@ -89,11 +89,11 @@ fn edit(frame: &mut [u8], change: impl FnOnce(&mut TcpPacket<&mut [u8]>)) {
 }
 
 fn seq_of(frame: &[u8]) -> u32 {
-    tcpsim::frame::parse(frame).expect("TCP").seq
+    tcpsim::wire::frame::parse(frame).expect("TCP").seq
 }
 
 fn ack_of(frame: &[u8]) -> u32 {
-    tcpsim::frame::parse(frame).expect("TCP").ack
+    tcpsim::wire::frame::parse(frame).expect("TCP").ack
 }
 
 fn trace_of(file: &str, capture: Role) -> Trace {

@@ -1,7 +1,7 @@
 //! close() as Linux does it (RFC 2525 2.17, RFC 1122 4.2.2.13): a close with
 //! unread data resets; a close after reading everything is a plain FIN exchange.
 
-use tcpsim::model::Role;
+use tcpsim::scenario::model::Role;
 use tcpsim::trace::{Record, flags};
 
 fn run(client_steps: &str) -> Vec<Record> {

@@ -400,7 +400,7 @@ fn check_mermaid(name: &str) -> String {
     let msgs = messages(&text);
     assert_eq!(msgs.len(), t.records.len(), "{name}: one message per frame");
     for (r, (from, arrow)) in t.records.iter().zip(&msgs) {
-        let sender = if r.sender == tcpsim::model::Role::Client {
+        let sender = if r.sender == tcpsim::scenario::model::Role::Client {
             "C"
         } else {
             "S"

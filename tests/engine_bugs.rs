@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use tcpsim::check::check_trace;
-use tcpsim::model::{Role, Scenario};
+use tcpsim::scenario::model::{Role, Scenario};
+use tcpsim::trace::check::check_trace;
 use tcpsim::trace::{Ending, Trace, flags};
 
 fn scenario(name: &str) -> Scenario {
@@ -24,7 +24,7 @@ fn run_checked(name: &str) -> Trace {
     for capture in [Role::Client, Role::Server] {
         let mut s = scenario(name);
         s.capture = capture;
-        let trace = tcpsim::guard::run_catching(s).unwrap_or_else(|p| panic!("{p}"));
+        let trace = tcpsim::engine::guard::run_catching(s).unwrap_or_else(|p| panic!("{p}"));
         let violations = check_trace(&trace);
         assert!(
             violations.is_empty(),
@@ -167,7 +167,7 @@ ip = "10.0.0.2"
 port = 7
 "#;
     let s = tcpsim::scenario::parse(text, "repeat.toml").unwrap();
-    let t = tcpsim::guard::run_catching(s).unwrap();
+    let t = tcpsim::engine::guard::run_catching(s).unwrap();
     assert_eq!(t.ending, Ending::TimeLimit(2_000_000));
     // One send every 100 ms for 2 s.
     assert_eq!(t.programs[0].sent, 20);

@@ -83,7 +83,7 @@ fn messages_read(reader: Reader, recv_size: usize) -> Vec<String> {
     let client_data_segments = trace
         .records
         .iter()
-        .filter(|r| r.sender == tcpsim::model::Role::Client && r.len > 0)
+        .filter(|r| r.sender == tcpsim::scenario::model::Role::Client && r.len > 0)
         .count();
     assert!(
         client_data_segments < MESSAGES.len(),

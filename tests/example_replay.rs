@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use tcpsim::SimBuilder;
-use tcpsim::model::Role;
+use tcpsim::scenario::model::Role;
 
 #[test]
 fn v4_seen_from_the_client() {

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use tcpsim::model::LinkConfig;
+use tcpsim::scenario::model::LinkConfig;
 use tcpsim::{Os, SimBuilder};
 
 const DOCUMENT_LEN: usize = 4096;

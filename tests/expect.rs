@@ -1,4 +1,4 @@
-//! Assertions on traces (`tcpsim::expect`): the expected-sequence language
+//! Assertions on traces (`tcpsim::trace::expect`): the expected-sequence language
 //! against the reference experiments, the side-by-side report of a failure,
 //! the whole-trace helpers, and `compact` as an exact expectation of any
 //! trace.
@@ -6,12 +6,12 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use tcpsim::expect::{
+use tcpsim::scenario::model::{Role, Scenario};
+use tcpsim::trace::Trace;
+use tcpsim::trace::expect::{
     self, CompactOptions, Expected, Mismatch, all_bytes_delivered, compact, compact_with,
     exactly_n_retransmissions, expect_segments, no_rst, retransmissions,
 };
-use tcpsim::model::{Role, Scenario};
-use tcpsim::trace::Trace;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use tcpsim::model::Role;
+use tcpsim::scenario::model::Role;
 use tcpsim::trace::{Trace, flags};
 
 fn run(name: &str, capture: Option<Role>) -> Trace {

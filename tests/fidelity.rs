@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use tcpsim::fidelity::{compare, parse_reference};
+use tcpsim::trace::fidelity::{compare, parse_reference};
 
-fn matched(version: u32) -> tcpsim::fidelity::Comparison {
+fn matched(version: u32) -> tcpsim::trace::fidelity::Comparison {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scenario = tcpsim::scenario::load(&root.join(format!("sim-scenarios/v{version}.toml")))
         .expect("scenario loads");

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use tcpsim::fidelity::{RefRow, parse_reference};
-use tcpsim::model::Dir;
-use tcpsim::trace::flags;
+use tcpsim::scenario::model::Dir;
+use tcpsim::trace::fidelity::{RefRow, parse_reference};
+use tcpsim::wire::flags;
 
 fn load(version: usize) -> Vec<RefRow> {
     let path: PathBuf = [

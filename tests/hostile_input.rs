@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseResult, TestRunner};
 
-use tcpsim::model::*;
+use tcpsim::scenario::model::*;
 use tcpsim::trace::Ending;
 
 // ---------------------------------------------------------------------------
@@ -320,7 +320,7 @@ fn a_panic_in_the_engine_becomes_a_report_naming_scenario_and_seed() {
     scenario.name = "zero-port".to_string();
     scenario.seed = 77;
     scenario.server.port = 0;
-    let err = tcpsim::guard::run_catching(scenario).expect_err("listen on port 0 panics");
+    let err = tcpsim::engine::guard::run_catching(scenario).expect_err("listen on port 0 panics");
     let shown = err.with_file("zero-port.toml").to_string();
     assert!(
         shown.starts_with("simulation panicked (scenario zero-port, seed 77): "),
@@ -335,7 +335,7 @@ fn a_panic_in_the_engine_becomes_a_report_naming_scenario_and_seed() {
         "the panic's own message: {shown}"
     );
     // The next run on the same thread is unaffected.
-    assert!(tcpsim::guard::run_catching(base()).is_ok());
+    assert!(tcpsim::engine::guard::run_catching(base()).is_ok());
 }
 
 // ---------------------------------------------------------------------------
@@ -628,7 +628,7 @@ fn fuzz_the_scenario_parser() {
             Ok(scenario) => {
                 // What parses must also run: never a panic, always an end.
                 let limit = scenario.max_sim_time.min(30_000_000);
-                match tcpsim::guard::run_catching(bounded(scenario)) {
+                match tcpsim::engine::guard::run_catching(bounded(scenario)) {
                     Ok(trace) => prop_assert!(trace.end_time_us <= limit),
                     Err(p) => return Err(TestCaseError::fail(p.to_string())),
                 }
@@ -835,7 +835,7 @@ fn wild_scenario() -> impl Strategy<Value = Scenario> {
 fn fuzz_the_engine_with_random_programs_and_faults() {
     fuzz("engine", 24, wild_scenario(), |scenario| {
         let (limit, events) = (scenario.max_sim_time, scenario.max_events);
-        let trace = match tcpsim::guard::run_catching(scenario) {
+        let trace = match tcpsim::engine::guard::run_catching(scenario) {
             Ok(trace) => trace,
             Err(p) => return Err(TestCaseError::fail(p.to_string())),
         };
@@ -926,7 +926,7 @@ fn capture_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn fuzz_the_capture_reader() {
     fuzz("capture reader", 256, capture_bytes(), |bytes| {
         // Ok or a reason, never a panic (a panic fails the case).
-        match tcpsim::check::check_pcapng(&bytes) {
+        match tcpsim::trace::check::check_pcapng(&bytes) {
             Ok(_) => {}
             Err(why) => prop_assert!(!why.is_empty()),
         }

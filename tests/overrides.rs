@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use tcpsim::model::Scenario;
-use tcpsim::overrides::{self, apply, settings};
+use tcpsim::scenario::model::Scenario;
+use tcpsim::scenario::overrides::{self, apply, settings};
 use tcpsim::scenario::parse;
 
 /// A scenario with every table the paths below reach.
@@ -118,7 +118,7 @@ fn an_override_gives_the_scenario_the_file_would_give() {
         // A few values cannot be written at the marker; set them on the file's side.
         match *path {
             "seed" => expected.seed = 5,
-            "capture" => expected.capture = tcpsim::model::Role::Client,
+            "capture" => expected.capture = tcpsim::scenario::model::Role::Client,
             "server.port" => expected.server.port = 8080,
             "buffer" => {
                 expected.hosts[1].rx_buffer = 4096;

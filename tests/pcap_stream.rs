@@ -1,4 +1,4 @@
-//! The capture streamed to disk while a run goes (`tcpsim::sim::run_streaming`,
+//! The capture streamed to disk while a run goes (`tcpsim::engine::sim::run_streaming`,
 //! `tcpsim run --pcap`): it is byte for byte the file rendered from a run that
 //! kept every frame whole, tshark and `tcpsim check` read it, the trace beside
 //! it keeps only headers, and what `tcpsim run` prints is unchanged by that.
@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tcpsim::model::{Role, Scenario};
 use tcpsim::render::pcapng_bytes;
+use tcpsim::scenario::model::{Role, Scenario};
 use tcpsim::trace::Trace;
 use tcpsim::{Recording, RunOptions};
 
@@ -54,7 +54,7 @@ fn options(recording: Recording) -> RunOptions {
 fn cut_to_headers(full: &Trace) -> Trace {
     let mut t = full.clone();
     for r in &mut t.records {
-        r.frame.truncate(tcpsim::frame::header_len(&r.frame));
+        r.frame.truncate(tcpsim::wire::frame::header_len(&r.frame));
     }
     t
 }
@@ -92,7 +92,8 @@ fn run_args(name: &str, capture: Role, seed: Option<u64>) -> Vec<String> {
 
 /// `s` run with its capture streamed into memory: the trace and the file.
 fn stream(s: Scenario, recording: Recording) -> (Trace, Vec<u8>) {
-    tcpsim::sim::run_streaming(s, options(recording), Vec::new()).expect("a Vec takes every write")
+    tcpsim::engine::sim::run_streaming(s, options(recording), Vec::new())
+        .expect("a Vec takes every write")
 }
 
 #[test]
@@ -145,7 +146,7 @@ fn streaming_with_recording_off_writes_every_frame_and_keeps_no_record() {
 #[test]
 fn streaming_with_full_recording_keeps_the_same_trace() {
     let full = tcpsim::run(scenario("lossy", Role::Server, Some(7)));
-    let (trace, bytes) = tcpsim::sim::run_streaming(
+    let (trace, bytes) = tcpsim::engine::sim::run_streaming(
         scenario("lossy", Role::Server, Some(7)),
         RunOptions::default(),
         Vec::new(),
@@ -180,7 +181,7 @@ fn a_failing_writer_is_the_runs_error_with_its_own_message() {
     // 0: the header blocks fail; 500: a packet in the middle.
     for room in [0, 500, whole - 1] {
         let out = FillsUp { room, written: 0 };
-        match tcpsim::sim::run_streaming(
+        match tcpsim::engine::sim::run_streaming(
             scenario("v3", Role::Client, None),
             options(Recording::Headers),
             out,
@@ -193,7 +194,7 @@ fn a_failing_writer_is_the_runs_error_with_its_own_message() {
         room: whole,
         written: 0,
     };
-    let (_, w) = tcpsim::sim::run_streaming(
+    let (_, w) = tcpsim::engine::sim::run_streaming(
         scenario("v3", Role::Client, None),
         options(Recording::Headers),
         out,
@@ -231,8 +232,9 @@ fn cli_output_is_what_a_full_recording_renders() {
     let svg = dir.join("ladder.svg");
     for (name, role, seed) in cases() {
         let full = tcpsim::run(scenario(name, role, seed));
-        let settings =
-            tcpsim::overrides::describe(&tcpsim::overrides::settings(&scenario(name, role, seed)));
+        let settings = tcpsim::scenario::overrides::describe(
+            &tcpsim::scenario::overrides::settings(&scenario(name, role, seed)),
+        );
         let indented: String = settings.lines().map(|l| format!("  {l}\n")).collect();
         let expected = [
             (

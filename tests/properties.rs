@@ -21,12 +21,12 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 use smoltcp::wire::{EthernetFrame, IpAddress, Ipv4Packet, TcpPacket, TcpSeqNumber};
-use tcpsim::check::{self, Violation, check_segments, check_trace};
-use tcpsim::frame::{Endpoints, Segment};
-use tcpsim::model::*;
 use tcpsim::program::generated_byte;
-use tcpsim::seq::{self, RelativeNumbering, Unwrap};
+use tcpsim::scenario::model::*;
+use tcpsim::trace::check::{self, Violation, check_segments, check_trace};
 use tcpsim::trace::{Ending, Trace, flags};
+use tcpsim::wire::frame::{Endpoints, Segment};
+use tcpsim::wire::seq::{self, RelativeNumbering, Unwrap};
 
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
@@ -550,7 +550,7 @@ fn shown(v: &[Violation]) -> String {
 }
 
 fn run_checked(case: &Case, capture: Role) -> Result<Trace, TestCaseError> {
-    tcpsim::guard::run_catching(scenario(case, capture))
+    tcpsim::engine::guard::run_catching(scenario(case, capture))
         .map_err(|p| TestCaseError::fail(p.to_string()))
 }
 
@@ -583,8 +583,8 @@ fn many_connections(case: &Case, n: u32, backlog: u32) -> Scenario {
 /// The same run, looking only at what changed and looking at everything.
 fn both_ways(s: Scenario) -> (Trace, Trace) {
     let options = tcpsim::RunOptions::default();
-    let fast = tcpsim::sim::Simulation::new(s.clone(), options).run();
-    let reference = tcpsim::sim::Simulation::new(s, options)
+    let fast = tcpsim::engine::sim::Simulation::new(s.clone(), options).run();
+    let reference = tcpsim::engine::sim::Simulation::new(s, options)
         .poll_everything()
         .run();
     (fast, reference)
@@ -868,7 +868,7 @@ proptest! {
             t.records
                 .iter()
                 .map(|r| {
-                    let seg = tcpsim::frame::parse(&r.frame).expect("a TCP frame");
+                    let seg = tcpsim::wire::frame::parse(&r.frame).expect("a TCP frame");
                     numbering.observe(&seg);
                     (numbering.seq(&seg), numbering.ack(&seg))
                 })

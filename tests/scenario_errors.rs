@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
-use tcpsim::model::*;
+use tcpsim::scenario::model::*;
 use tcpsim::scenario::{ScenarioError, load, parse, parse_duration, parse_rate, parse_size};
 
 const FILE: &str = "scenarios/case.toml";

@@ -20,8 +20,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tcpsim::analysis::{self, Flag};
-use tcpsim::model::{Role, Scenario};
+use tcpsim::scenario::model::{Role, Scenario};
+use tcpsim::trace::analysis::{self, Flag};
 use tcpsim::trace::{Trace, flags};
 
 /// What tshark prints on stderr for every file when it runs as root; it is

@@ -3,7 +3,7 @@
 //! bytes and shutting down, and a sink server serving all of them at once.
 #![allow(dead_code)]
 
-use tcpsim::model::{EchoServer, Micros, Scenario, ServerMode, Step};
+use tcpsim::scenario::model::{EchoServer, Micros, Scenario, ServerMode, Step};
 use tcpsim::trace::{Counters, Ending};
 use tcpsim::{Recording, RunOptions};
 

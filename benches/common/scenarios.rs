@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use tcpsim::model::Scenario;
+use tcpsim::scenario::model::Scenario;
 
 /// A reference experiment from `sim-scenarios/`, e.g. `v3`.
 pub fn reference(name: &str) -> Scenario {

@@ -28,7 +28,7 @@ pub fn main(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        match tcpsim::check::check_pcapng(&bytes) {
+        match tcpsim::trace::check::check_pcapng(&bytes) {
             Ok(v) => v,
             Err(e) => {
                 eprintln!("error: {}: {e}", args.file.display());
@@ -46,8 +46,8 @@ pub fn main(args: Args) -> ExitCode {
         if let Some(seed) = args.seed {
             scenario.seed = seed;
         }
-        match tcpsim::guard::run_catching(scenario) {
-            Ok(trace) => tcpsim::check::check_trace(&trace),
+        match tcpsim::engine::guard::run_catching(scenario) {
+            Ok(trace) => tcpsim::trace::check::check_trace(&trace),
             Err(e) => {
                 eprintln!("error: {}", e.with_file(args.file.display().to_string()));
                 return ExitCode::from(101);

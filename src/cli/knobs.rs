@@ -3,8 +3,8 @@
 
 use clap::Args as ClapArgs;
 
-use tcpsim::model::Scenario;
-use tcpsim::overrides::{self, OverrideError};
+use tcpsim::scenario::model::Scenario;
+use tcpsim::scenario::overrides::{self, OverrideError};
 
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct Knobs {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 
-use tcpsim::model::{Role, Scenario};
+use tcpsim::scenario::model::{Role, Scenario};
 use tcpsim::trace::Trace;
 use tcpsim::{Recording, RunOptions};
 
@@ -104,7 +104,8 @@ pub fn main(args: Args) -> ExitCode {
         };
     }
     // The effective values, so that any run can be reproduced with --set.
-    let settings = tcpsim::overrides::describe(&tcpsim::overrides::settings(&scenario));
+    let settings =
+        tcpsim::scenario::overrides::describe(&tcpsim::scenario::overrides::settings(&scenario));
     let format = if args.explain {
         Format::Explain
     } else {
@@ -124,7 +125,7 @@ pub fn main(args: Args) -> ExitCode {
         ..RunOptions::default()
     };
     let run = match &args.pcap {
-        None => tcpsim::guard::catching(scenario, |s| Ok(tcpsim::run_with(s, options))),
+        None => tcpsim::engine::guard::catching(scenario, |s| Ok(tcpsim::run_with(s, options))),
         Some(path) => {
             // Before the run: a path that cannot be written fails at once.
             let out = match AtomicFile::create(path) {
@@ -134,7 +135,7 @@ pub fn main(args: Args) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            tcpsim::guard::catching(scenario, |s| run_capturing(s, options, path, out))
+            tcpsim::engine::guard::catching(scenario, |s| run_capturing(s, options, path, out))
         }
     };
     let trace = match run {
@@ -201,8 +202,8 @@ fn run_capturing(
     (pending, file): (AtomicFile, std::fs::File),
 ) -> Result<Trace, String> {
     let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let (trace, out) =
-        tcpsim::sim::run_streaming(scenario, options, BufWriter::new(file)).map_err(fail)?;
+    let (trace, out) = tcpsim::engine::sim::run_streaming(scenario, options, BufWriter::new(file))
+        .map_err(fail)?;
     // Flushed already; closed here, before the rename.
     drop(out.into_inner().map_err(|e| fail(e.into_error()))?);
     pending.commit()?;

@@ -19,9 +19,9 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use crate::model::Micros;
-use crate::os::Os;
-use crate::socket::ConnId;
+use crate::linux::socket::ConnId;
+use crate::program::os::Os;
+use crate::scenario::model::Micros;
 
 use super::Status;
 

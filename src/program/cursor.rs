@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use crate::model::Step;
+use crate::scenario::model::Step;
 
 /// One nesting level: the position in its step list and the passes still to
 /// run after the current one.

@@ -23,7 +23,7 @@ mod notes;
 mod resets;
 mod wire;
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Fate, Record, Trace, flags};
 
 use super::seconds;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{self, Flag};
+use crate::trace::analysis::{self, Flag};
 use crate::trace::{Record, Trace, flags};
 
 /// One frame as written; field order is the key order on output.

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Micros, Role};
-use crate::seq;
+use crate::scenario::model::{Micros, Role};
 use crate::trace::{Fate, Record, Trace, flags};
+use crate::wire::seq;
 
 /// A gap longer than this many typical one-way flight times is drawn as a
 /// break: textbook figures (Stevens, TCP/IP Illustrated vol. 1, ch. 21) cut a

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Fate, Trace};
 
 use super::ladder;

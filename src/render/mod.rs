@@ -31,7 +31,7 @@ pub use svg::svg;
 pub use table::table;
 pub use tsv::tsv;
 
-use crate::model::Micros;
+use crate::scenario::model::Micros;
 
 /// Microseconds as seconds with six decimals (`1234567` → `1.234567`), exact.
 pub(crate) fn seconds(us: Micros) -> String {
@@ -55,7 +55,7 @@ pub(crate) mod fixture {
 
     use std::net::Ipv4Addr;
 
-    use crate::model::Role;
+    use crate::scenario::model::Role;
     use crate::trace::{ConnSummary, Ending, Fate, ProgramSummary, Record, Trace, flags};
 
     pub const CLIENT: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 13);

@@ -28,7 +28,7 @@ use pcap_file::pcapng::blocks::interface_description::{
 };
 use pcap_file::{DataLink, Endianness, PcapError};
 
-use crate::model::Micros;
+use crate::scenario::model::Micros;
 use crate::trace::{Fate, Record, Trace};
 
 /// `if_tsresol` = 6: timestamps count microseconds (the pcapng default, written
@@ -63,7 +63,7 @@ pub fn pcapng_bytes(trace: &Trace) -> Vec<u8> {
 ///
 /// [`write_pcapng`] writes a finished trace through it, and the simulator
 /// writes each frame through it the moment the capture host records it
-/// ([`crate::sim::run_streaming`]), so a run's streamed capture and the one
+/// ([`crate::engine::sim::run_streaming`]), so a run's streamed capture and the one
 /// rendered from its trace are the same bytes: there is one way to make each
 /// block.
 pub struct PcapngStream<W: Write> {

@@ -1,6 +1,6 @@
 //! The run's closing lines: enough to replay the run and to read its outcome.
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Ending, Trace};
 
 use super::{one_line, seconds};

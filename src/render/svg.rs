@@ -17,7 +17,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Fate, Record, Trace};
 
 use super::labels;

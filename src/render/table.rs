@@ -1,6 +1,6 @@
 //! The packet list as Wireshark shows it, then the run's summary.
 
-use crate::analysis::{self, Flag};
+use crate::trace::analysis::{self, Flag};
 use crate::trace::{Fate, Record, Trace, flags};
 
 use super::{one_line, seconds, summary};

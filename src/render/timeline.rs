@@ -13,7 +13,7 @@
 //!
 //! The mapping stays monotone: a later event is never drawn above an earlier one.
 
-use crate::model::Micros;
+use crate::scenario::model::Micros;
 use crate::trace::Trace;
 
 use super::ladder;
@@ -221,8 +221,8 @@ fn lost_ends(trace: &Trace, send_y: &[f64], arrive_y: &[Option<f64>]) -> Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Role;
     use crate::render::fixture;
+    use crate::scenario::model::Role;
 
     #[test]
     fn arrows_point_down_and_time_is_monotone() {

@@ -1,6 +1,6 @@
 //! One tab-separated row per frame, for scripts and diffs (no summary).
 
-use crate::analysis;
+use crate::trace::analysis;
 use crate::trace::{Trace, flags};
 
 use super::one_line;
@@ -12,7 +12,7 @@ pub const TSV_HEADER: &str =
 /// The header, then one row per record; `\n` line ends. `src`/`dst` are
 /// `ip:port`, flags as `PSH,ACK`, `seq`/`ack` relative, the note on one line,
 /// and last Wireshark's TCP analysis flags as short names
-/// (`retransmission,lost_segment`; see [`crate::analysis::Flag::short_name`]),
+/// (`retransmission,lost_segment`; see [`crate::trace::analysis::Flag::short_name`]),
 /// empty when there are none.
 pub fn tsv(trace: &Trace) -> String {
     let analysis = analysis::analyze(trace);

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::sim::{Recording, RunOptions, run_with};
+use crate::engine::sim::{Recording, RunOptions, run_with};
 
 use super::metrics::RunRow;
 use super::predicate::Predicate;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Ending, Trace};
 
 /// What one run did. Only integers and flags, so a row read back from a

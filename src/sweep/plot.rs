@@ -6,7 +6,7 @@
 
 use plotters::prelude::*;
 
-use crate::overrides;
+use crate::scenario::overrides;
 use crate::scenario::{parse_duration, parse_rate, parse_size};
 
 use super::metrics::{METRICS, RunRow};

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::overrides;
+use crate::scenario::overrides;
 
 use super::metrics::RunRow;
 use super::spec::Spec;

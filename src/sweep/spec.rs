@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Scenario;
-use crate::overrides::{self, Setting};
+use crate::scenario::model::Scenario;
+use crate::scenario::overrides::{self, Setting};
 
 /// An inclusive range of seeds, `first..last` (`1..1000` is 1000 seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,13 +56,13 @@ fn at_once(ctx: &Ctx, i: usize) -> String {
     if let Some(j) = trigger {
         let o = &ctx.records[j];
         let end = o.raw_seq.wrapping_add(seq_len(o));
-        if crate::seq::le(end, r.raw_ack) {
+        if crate::wire::seq::le(end, r.raw_ack) {
             return format!(
                 "Duplicate ACK (Ack = {ack} again): frame {} brought nothing the {who} did not already have, and such a segment is answered with an ACK at once (RFC 9293 3.10.7.4).",
                 ctx.no(j)
             );
         }
-        if crate::seq::lt(r.raw_ack, o.raw_seq) {
+        if crate::wire::seq::lt(r.raw_ack, o.raw_seq) {
             let before = (0..i).find(|&k| {
                 let e = &ctx.records[k];
                 e.sender == r.sender
@@ -112,7 +112,7 @@ fn at_once(ctx: &Ctx, i: usize) -> String {
         .filter(|&j| {
             let o = &ctx.records[j];
             o.fate == Fate::Duplicated
-                && crate::seq::le(o.raw_seq.wrapping_add(seq_len(o)), r.raw_ack)
+                && crate::wire::seq::le(o.raw_seq.wrapping_add(seq_len(o)), r.raw_ack)
         });
     if let (Some(j), None) = (copied, now.last()) {
         return format!(

@@ -3,7 +3,7 @@
 //! concatenation of everything send() accepted, in order, so the n-th
 //! `send(N bytes)` entry owns the N stream bytes after those of the calls before it.
 
-use crate::model::{Micros, Role};
+use crate::scenario::model::{Micros, Role};
 use crate::trace::ProgramSummary;
 
 /// What a recv() call returned.

@@ -8,9 +8,9 @@
 //! send times (`sent_us`) among one sender's frames, and "reached" compares a
 //! frame's `arrived_us` with the other host's send time.
 
-use crate::model::{Micros, Role};
-use crate::seq;
+use crate::scenario::model::{Micros, Role};
 use crate::trace::{Fate, Record, Trace, flags};
+use crate::wire::seq;
 
 use super::calls::{Program, Span};
 use super::notation::Notation;

@@ -1,7 +1,7 @@
 //! SYN and SYN,ACK: the first two steps of the three-way handshake
 //! (RFC 9293 3.5). The third, the handshake ACK, is explained with the ACKs.
 
-use crate::trace::flags;
+use crate::wire::flags;
 
 use super::calls::Call;
 use super::context::{Ctx, duration, has};

@@ -5,7 +5,7 @@
 //! the receiver's (RFC 9293 3.4). A run with several connections names the
 //! second pair X2 and Y2, and so on.
 
-use crate::model::Role;
+use crate::scenario::model::Role;
 use crate::trace::{Record, Trace};
 
 #[derive(Debug, Clone)]

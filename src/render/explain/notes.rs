@@ -4,7 +4,7 @@
 //! the tail loss probe and the link write. A part not recognised is kept as
 //! text, so an explanation never drops what the simulator said.
 
-use crate::model::Micros;
+use crate::scenario::model::Micros;
 
 /// What caused a FIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! no longer exists (RFC 9293 3.10.7.1) — with the rule that sets the RST's
 //! sequence number, which is what the course write-up got wrong.
 
-use crate::trace::flags;
+use crate::wire::flags;
 
 use super::calls::Call;
 use super::context::{Ctx, has, seq_len};

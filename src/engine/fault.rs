@@ -1,0 +1,50 @@
+//! Scripted faults: act on exactly the segment a scenario names, matched on
+//! direction, flags, relative sequence number, payload length and n-th occurrence.
+
+use crate::scenario::model::{Dir, Fault, FaultAction};
+use crate::wire::frame::Segment;
+use crate::wire::seq::RelativeNumbering;
+
+/// The faults of a scenario and how many segments each has matched so far.
+#[derive(Debug, Clone)]
+pub struct FaultBook {
+    faults: Vec<Fault>,
+    matches: Vec<u32>,
+    numbering: RelativeNumbering,
+}
+
+impl FaultBook {
+    pub fn new(faults: Vec<Fault>) -> FaultBook {
+        let matches = vec![0; faults.len()];
+        FaultBook {
+            faults,
+            matches,
+            numbering: RelativeNumbering::default(),
+        }
+    }
+
+    /// Decide what scripted fault, if any, applies to a segment entering the link.
+    /// Returns the fault's index (0-based) and its action.
+    pub fn judge(&mut self, dir: Dir, seg: &Segment) -> Option<(usize, FaultAction)> {
+        if self.faults.is_empty() {
+            // Nothing to match: the numbering exists only for matching.
+            return None;
+        }
+        self.numbering.observe(seg);
+        let rel_seq = self.numbering.seq(seg);
+        let mut verdict = None;
+        for (i, fault) in self.faults.iter().enumerate() {
+            let hit = fault.dir == dir
+                && fault.flags.is_none_or(|f| f == seg.flags)
+                && fault.seq.is_none_or(|s| s == rel_seq)
+                && fault.len.is_none_or(|l| l == seg.payload_len);
+            if hit {
+                self.matches[i] += 1;
+                if self.matches[i] == fault.nth && verdict.is_none() {
+                    verdict = Some((i, fault.action));
+                }
+            }
+        }
+        verdict
+    }
+}

@@ -1,0 +1,181 @@
+//! One endpoint: a smoltcp interface with its socket layer, the program it runs,
+//! and the order of work inside one host step.
+
+use smoltcp::iface::{Config, Interface};
+use smoltcp::time::Instant;
+use smoltcp::wire::{
+    ArpOperation, ArpPacket, ArpRepr, EthernetAddress, EthernetFrame, EthernetProtocol,
+    EthernetRepr, IpCidr, Ipv4Address,
+};
+
+use crate::engine::rng::{self, Purpose};
+use crate::linux::socket::{Outgoing, Stack};
+use crate::program::os::Os;
+use crate::program::{Program, Status};
+use crate::scenario::model::{HostConfig, Micros, Role};
+use crate::wire::frame::Segment;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// smoltcp forgets a neighbour after 60 s; re-teach it well before that.
+const ARP_REFRESH: Micros = 30_000_000;
+
+pub struct Host {
+    pub role: Role,
+    pub stack: Rc<RefCell<Stack>>,
+    /// The program's handle on this host (shares `stack`).
+    pub os: Os,
+    pub program: Box<dyn Program>,
+    pub status: Status,
+    peer_mac: [u8; 6],
+    peer_ip: Ipv4Address,
+    /// Frames that arrived and wait for the receive batch.
+    rx_waiting: Vec<(Vec<u8>, Option<Segment>)>,
+    /// When the waiting frames are taken in.
+    batch_due: Option<Micros>,
+    last_arp: Option<Micros>,
+}
+
+impl Host {
+    pub fn new(
+        role: Role,
+        config: HostConfig,
+        peer: &HostConfig,
+        seed: u64,
+        program: Box<dyn Program>,
+        keep_received: bool,
+        digests: bool,
+    ) -> Host {
+        let mut misc = rng::stream(seed, Purpose::HostMisc, role.index());
+        let stack_seed = rng::next_u64(&mut rng::stream(seed, Purpose::HostStack, role.index()));
+        let mut iface_config = Config::new(EthernetAddress(config.mac).into());
+        iface_config.random_seed = stack_seed;
+        let mut device = crate::linux::device::QueueDevice::default();
+        let mut iface = Interface::new(iface_config, &mut device, Instant::from_micros(0));
+        iface.update_ip_addrs(|addrs| {
+            addrs
+                .push(IpCidr::new(config.ip.into(), 24))
+                .expect("one address fits");
+        });
+        let tsval_offset = rng::next_u64(&mut misc) as u32;
+        let ephemeral = 32768 + (rng::next_u64(&mut misc) % (60999 - 32768 + 1)) as u16;
+        let stack = Rc::new(RefCell::new(Stack::new(
+            role,
+            peer.ip,
+            config,
+            iface,
+            tsval_offset,
+            ephemeral,
+        )));
+        let os = Os::new(Rc::clone(&stack), keep_received, digests);
+        Host {
+            role,
+            stack,
+            os,
+            program,
+            status: Status::Blocked,
+            peer_mac: peer.mac,
+            peer_ip: peer.ip,
+            rx_waiting: Vec::new(),
+            batch_due: None,
+            last_arp: None,
+        }
+    }
+
+    /// A frame arrived from the link at `at`.
+    /// `seg`: its TCP header as parsed when it was sent (None: not TCP).
+    pub fn arrive(&mut self, at: Micros, frame: Vec<u8>, seg: Option<Segment>) {
+        self.rx_waiting.push((frame, seg));
+        if self.batch_due.is_none() {
+            self.batch_due = Some(at + self.stack.borrow().config.rx_coalesce);
+        }
+    }
+
+    /// Teach smoltcp the peer's MAC with an ARP reply, so no ARP request goes on
+    /// the wire (the seed captures start with the SYN).
+    fn prime_neighbour(&mut self, now: Micros) {
+        let mut stack = self.stack.borrow_mut();
+        if stack.config.arp {
+            return;
+        }
+        if self.last_arp.is_some_and(|t| now < t + ARP_REFRESH) {
+            return;
+        }
+        self.last_arp = Some(now);
+        let arp = ArpRepr::EthernetIpv4 {
+            operation: ArpOperation::Reply,
+            source_hardware_addr: EthernetAddress(self.peer_mac),
+            source_protocol_addr: self.peer_ip,
+            target_hardware_addr: EthernetAddress(stack.config.mac),
+            target_protocol_addr: stack.config.ip,
+        };
+        let eth = EthernetRepr {
+            src_addr: EthernetAddress(self.peer_mac),
+            dst_addr: EthernetAddress(stack.config.mac),
+            ethertype: EthernetProtocol::Arp,
+        };
+        let mut buf = vec![0u8; eth.buffer_len() + arp.buffer_len()];
+        let mut frame = EthernetFrame::new_unchecked(&mut buf[..]);
+        eth.emit(&mut frame);
+        arp.emit(&mut ArpPacket::new_unchecked(frame.payload_mut()));
+        stack.device.rx.push_back(buf);
+        stack.ingress();
+    }
+
+    /// When this host next needs to run.
+    pub fn next_wake(&mut self) -> Option<Micros> {
+        let mut wake = self.batch_due;
+        let mut consider = |t: Option<Micros>| {
+            if let Some(t) = t {
+                wake = Some(wake.map_or(t, |w| w.min(t)));
+            }
+        };
+        consider(self.stack.borrow_mut().next_deadline());
+        if let Status::Sleeping(t) | Status::Waiting(t) = self.status {
+            consider(Some(t));
+        }
+        wake
+    }
+
+    /// One host step at `now`: take in the frames that are due, let the stack
+    /// answer on its own (handshake ACK, quick ACKs), run the program (each send()
+    /// and close() transmits at once, as in a Linux system call), then fire timers.
+    pub fn step(&mut self, now: Micros) {
+        self.stack.borrow_mut().set_clock(now);
+        self.prime_neighbour(now);
+        {
+            let mut stack = self.stack.borrow_mut();
+            if self.batch_due.is_some_and(|t| t <= now) {
+                self.batch_due = None;
+                stack.begin_batch();
+                for (frame, seg) in self.rx_waiting.drain(..) {
+                    stack.inbound(frame, seg);
+                }
+                stack.ingress();
+            }
+            stack.after_ingress();
+            stack.egress();
+        }
+        let runnable = match self.status {
+            Status::Blocked | Status::Waiting(_) => true,
+            Status::Sleeping(t) => t <= now,
+            Status::Done => false,
+        };
+        if runnable {
+            self.status = self.program.resume(&self.os);
+        }
+        let mut stack = self.stack.borrow_mut();
+        stack.fire_timers();
+        stack.egress();
+    }
+
+    /// Frames ready for the link.
+    pub fn take_outgoing(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.stack.borrow_mut().outbox)
+    }
+
+    /// Nothing left to do: program finished, nothing queued or unacknowledged.
+    pub fn finished(&self) -> bool {
+        self.status == Status::Done && self.rx_waiting.is_empty() && self.stack.borrow().quiescent()
+    }
+}

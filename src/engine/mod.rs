@@ -1,0 +1,9 @@
+//! The engine.
+pub mod builder;
+pub(crate) mod fault;
+pub mod guard;
+pub(crate) mod host;
+pub(crate) mod link;
+pub(crate) mod record;
+pub(crate) mod rng;
+pub mod sim;
