@@ -32,7 +32,8 @@ use std::net::Ipv4Addr;
 use std::pin::Pin;
 
 use crate::engine::sim::{Recording, RunOptions, Simulation};
-use crate::program::os::{Os, Task};
+use crate::program::os::Os;
+use crate::program::task::Task;
 use crate::program::{Echo, Program};
 use crate::scenario::model::{
     ClientProgram, Dir, EchoServer, Fault, HostConfig, LinkConfig, Micros, Role, Scenario, Step,

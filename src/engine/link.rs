@@ -11,6 +11,7 @@ use crate::engine::fault::FaultBook;
 use crate::engine::rng::{self, Purpose};
 use crate::scenario::model::{Dir, FaultAction, LinkConfig, Micros};
 use crate::trace::Fate;
+use crate::trace::text::join_notes;
 use crate::wire::frame::Segment;
 
 /// What the link decided for one frame handed to it.
@@ -63,24 +64,6 @@ pub struct Link {
     frames: Vec<Option<Carried>>,
     free: Vec<usize>,
     counter: u64,
-}
-
-/// [`join_notes`] that reuses `first` when there is nothing to add.
-pub fn join_onto(first: String, second: &str) -> String {
-    if second.is_empty() {
-        first
-    } else {
-        join_notes(&first, second)
-    }
-}
-
-/// "sender's reason; link's reason", leaving out an empty part.
-pub fn join_notes(first: &str, second: &str) -> String {
-    match (first.is_empty(), second.is_empty()) {
-        (_, true) => first.to_string(),
-        (true, false) => second.to_string(),
-        (false, false) => format!("{first}; {second}"),
-    }
 }
 
 /// Wire time of `bytes` at `rate_bps`, rounded up to whole microseconds.

@@ -12,9 +12,8 @@ use std::io::{self, Write};
 use pcap_file::PcapError;
 
 use crate::engine::link::Carried;
-use crate::engine::sim::Recording;
-use crate::render::PcapngStream;
 use crate::scenario::model::{Micros, Role};
+use crate::trace::pcapng::PcapngStream;
 use crate::trace::{ConnSummary, Counters, Fate, Record, flags};
 use crate::wire::frame::{self, Endpoints, Segment};
 use crate::wire::seq::RelativeNumbering;
@@ -25,6 +24,20 @@ struct ConnFate {
     server_isn: Option<u32>,
     fin_from: [bool; 2],
     first_rst: Option<(Role, String)>,
+}
+
+/// What a run keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    /// Every captured frame with its bytes (needed to render a pcapng with
+    /// payload from the trace; a capture streamed by [`crate::engine::sim::run_streaming`] has
+    /// every byte whatever the recording).
+    Full,
+    /// Every captured frame, bytes cut after the TCP header: memory does not grow
+    /// with payload.
+    Headers,
+    /// No per-frame records; only counters and summaries (sweeps).
+    Off,
 }
 
 /// A writer the recorder can hold without its type becoming part of the

@@ -6,25 +6,13 @@ use crate::engine::host::Host;
 use crate::engine::link::Link;
 use crate::engine::record::{Recorder, Sink, io_error};
 use crate::program::{Client, Echo, Parallel, Program};
-use crate::render::PcapngStream;
 use crate::scenario::model::{ClientProgram, Dir, Micros, Role, Scenario};
+use crate::trace::pcapng::PcapngStream;
 use crate::trace::{Ending, ProgramSummary, Trace};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
 
-/// What a run keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recording {
-    /// Every captured frame with its bytes (needed to render a pcapng with
-    /// payload from the trace; a capture streamed by [`run_streaming`] has
-    /// every byte whatever the recording).
-    Full,
-    /// Every captured frame, bytes cut after the TCP header: memory does not grow
-    /// with payload.
-    Headers,
-    /// No per-frame records; only counters and summaries (sweeps).
-    Off,
-}
+pub use crate::engine::record::Recording;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +251,7 @@ impl Simulation {
                 let note = if verdict.note.is_empty() {
                     out.note
                 } else {
-                    crate::engine::link::join_notes(&out.note, &verdict.note)
+                    crate::trace::text::join_notes(&out.note, &verdict.note)
                 };
                 self.recorder
                     .sent(now, role, id, &seg, kept, verdict.fate, note);

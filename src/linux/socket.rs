@@ -1444,7 +1444,7 @@ impl Stack {
         } else if seg.payload_len > 0 && c.held_calls > 0 {
             note = "Nagle released data held while a small segment was unacknowledged".to_string();
         }
-        let note = crate::engine::link::join_onto(note, &correction);
+        let note = crate::trace::text::join_onto(note, &correction);
         self.outbox.push(Outgoing {
             frame,
             note,

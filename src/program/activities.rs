@@ -23,7 +23,7 @@ use crate::linux::socket::ConnId;
 use crate::program::os::Os;
 use crate::scenario::model::Micros;
 
-use super::Status;
+use crate::program::status::Status;
 
 /// The activities' statuses and what wakes each.
 #[derive(Debug, Default)]

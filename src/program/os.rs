@@ -11,12 +11,11 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::net::Ipv4Addr;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 use crate::linux::socket::{ConnId, ConnectState, Gone, ListenerId, Recv, Stack};
-use crate::program::ByteLog;
+use crate::program::bytelog::ByteLog;
 use crate::scenario::model::Micros;
 
 /// Why a socket call failed.
@@ -439,29 +438,5 @@ impl Conn {
     /// Bytes received and not yet read.
     pub fn unread(&self) -> usize {
         self.os.unread(self.id)
-    }
-}
-
-/// A program written as an async block, stepped by its host.
-pub(crate) struct Task {
-    future: Pin<Box<dyn Future<Output = ()>>>,
-}
-
-impl Task {
-    pub(crate) fn new(future: Pin<Box<dyn Future<Output = ()>>>) -> Task {
-        Task { future }
-    }
-}
-
-impl crate::program::Program for Task {
-    fn resume(&mut self, os: &Os) -> crate::program::Status {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        match self.future.as_mut().poll(&mut cx) {
-            Poll::Ready(()) => crate::program::Status::Done,
-            Poll::Pending => match os.take_wake() {
-                Some(t) => crate::program::Status::Waiting(t),
-                None => crate::program::Status::Blocked,
-            },
-        }
     }
 }

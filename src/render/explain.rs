@@ -232,7 +232,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn wrap_keeps_quotes_whole_and_lines_short() {

@@ -67,7 +67,7 @@ pub fn json(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn one_object_per_line_in_key_order() {

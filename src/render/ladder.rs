@@ -220,7 +220,7 @@ pub(crate) fn endpoint(trace: &Trace, role: Role) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn labels_follow_wireshark_flags_and_skip_ack_without_the_flag() {

@@ -144,7 +144,7 @@ pub fn mermaid(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn escapes_what_mermaid_would_misread() {

@@ -100,7 +100,7 @@ pub fn summary(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn summary_lines() {

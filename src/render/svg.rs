@@ -556,7 +556,7 @@ fn cross_path(x: f64, y: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn escapes_xml() {

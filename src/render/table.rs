@@ -127,7 +127,7 @@ pub fn table(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     fn lines(text: &str) -> Vec<&str> {
         text.lines().collect()

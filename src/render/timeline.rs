@@ -221,8 +221,8 @@ fn lost_ends(trace: &Trace, send_y: &[f64], arrive_y: &[Option<f64>]) -> Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
     use crate::scenario::model::Role;
+    use crate::trace::fixture;
 
     #[test]
     fn arrows_point_down_and_time_is_monotone() {

@@ -44,7 +44,7 @@ pub fn tsv(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn header_and_rows() {

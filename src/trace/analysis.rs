@@ -242,7 +242,7 @@ fn to_flags(marks: Marks) -> Vec<Flag> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn names_and_labels_are_wiresharks() {

@@ -6,6 +6,10 @@ pub mod analysis;
 pub mod check;
 pub mod expect;
 pub mod fidelity;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod pcapng;
+pub mod text;
 
 use crate::scenario::model::{Micros, Role};
 

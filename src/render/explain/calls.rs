@@ -241,7 +241,7 @@ mod tests {
 
     fn program(role: Role, log: &[(Micros, &str)]) -> Program {
         // Built from the shared fixture so new summary fields need no change here.
-        let mut summary = crate::render::fixture::trace().programs[0].clone();
+        let mut summary = crate::trace::fixture::trace().programs[0].clone();
         summary.role = role;
         summary.log = log
             .iter()

@@ -337,7 +337,7 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
+    use crate::trace::fixture;
 
     #[test]
     fn frame_lists_read_naturally() {

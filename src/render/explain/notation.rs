@@ -117,8 +117,8 @@ impl Notation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixture;
     use crate::trace::ConnSummary;
+    use crate::trace::fixture;
 
     #[test]
     fn offsets_from_each_side() {

@@ -2,7 +2,7 @@
 //! snapshots (insta), for reading, and as the starting point of an
 //! expectation (copy it, then loosen what the test should not pin down).
 
-use crate::render::{one_line, seconds};
+use crate::trace::text::{one_line, seconds};
 use crate::trace::{Fate, Record, Trace, flags};
 
 use super::spec::flag_letters;

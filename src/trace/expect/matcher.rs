@@ -13,8 +13,6 @@
 //! It runs only after a failure and only up to [`DP_CELLS`]; beyond that a
 //! greedy walk pairs lines and records in order.
 
-use super::Mismatch;
-use super::report;
 use super::spec::{Expected, Item};
 use crate::scenario::model::Role;
 use crate::trace::{Record, Trace};
@@ -50,8 +48,9 @@ impl Step {
     }
 }
 
-/// Check a whole trace; the error carries the side-by-side report.
-pub(super) fn check(expected: &Expected, trace: &Trace) -> Result<(), Mismatch> {
+/// Check a whole trace: Ok when it fits, else how each line pairs with a
+/// record, for the side-by-side report.
+pub(super) fn check(expected: &Expected, trace: &Trace) -> Result<(), Vec<Step>> {
     let items = &expected.items;
     if accepts(items, &trace.records, trace.capture) {
         return Ok(());
@@ -61,7 +60,7 @@ pub(super) fn check(expected: &Expected, trace: &Trace) -> Result<(), Mismatch> 
     } else {
         greedy(items, &trace.records, trace.capture)
     };
-    Err(report::mismatch(items, trace, &steps))
+    Err(steps)
 }
 
 fn skippable(item: &Item) -> bool {

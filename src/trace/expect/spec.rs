@@ -319,6 +319,7 @@ impl Expected {
     /// ```
     pub fn check(&self, trace: &Trace) -> Result<(), super::Mismatch> {
         super::matcher::check(self, trace)
+            .map_err(|steps| super::report::mismatch(&self.items, trace, &steps))
     }
 }
 
