@@ -9,7 +9,7 @@ use smoltcp::wire::{
 };
 
 use crate::engine::rng::{self, Purpose};
-use crate::linux::socket::{Outgoing, Stack};
+use crate::linux::stack::{Outgoing, Stack};
 use crate::program::os::Os;
 use crate::program::{Program, Status};
 use crate::scenario::model::{HostConfig, Micros, Role};

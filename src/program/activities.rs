@@ -19,7 +19,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use crate::linux::socket::ConnId;
+use crate::linux::conn::ConnId;
 use crate::program::os::Os;
 use crate::scenario::model::Micros;
 

@@ -2,7 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::linux::socket::{ConnId, ConnectState, Recv};
+use crate::linux::conn::{ConnId, ConnectState, Recv};
 use crate::program::bytelog::{PATTERN, PATTERN_CHUNK};
 use crate::program::cursor::StepCursor;
 use crate::program::os::Os;

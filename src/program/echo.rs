@@ -1,7 +1,7 @@
 //! The echo server of the scenario format: accept, then read and answer
 //! (or only read, as a sink) on every connection.
 
-use crate::linux::socket::{ConnId, ListenerId, Recv};
+use crate::linux::conn::{ConnId, ListenerId, Recv};
 use crate::program::activities::Activities;
 use crate::program::bytelog::{PATTERN, PATTERN_CHUNK};
 use crate::program::os::Os;

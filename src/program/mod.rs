@@ -1,6 +1,6 @@
 //! Programs: what runs on a host, above its socket layer.
 //!
-//! In: a host's [`Stack`](crate::linux::socket::Stack), reached through an
+//! In: a host's [`Stack`](crate::linux::stack::Stack), reached through an
 //! [`Os`]. Out: socket calls, and the bytes and calls each program made (its
 //! [`ByteLog`]s and call log), which the engine puts in the trace.
 //!

@@ -14,7 +14,8 @@ use std::net::Ipv4Addr;
 use std::rc::Rc;
 use std::task::Poll;
 
-use crate::linux::socket::{ConnId, ConnectState, Gone, ListenerId, Recv, Stack};
+use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId, Recv};
+use crate::linux::stack::Stack;
 use crate::program::bytelog::ByteLog;
 use crate::scenario::model::Micros;
 

@@ -1,0 +1,299 @@
+//! Frames smoltcp writes: corrected where smoltcp 0.14 differs from Linux,
+//! passed through the ACK policy, and given a note saying why each was sent.
+
+use crate::linux::ack_policy::AckDecision;
+use crate::linux::conn::*;
+use crate::linux::hold::Admit;
+use crate::linux::stack::*;
+use crate::scenario::model::Profile;
+use crate::wire::flags;
+use crate::wire::frame::{self, Segment};
+use crate::wire::seq;
+
+/// The note of a zero-window probe this layer sends in place of smoltcp's.
+pub(super) const ZERO_WINDOW_PROBE: &str = "zero-window probe as Linux sends it: SND.UNA - 1, no data (tcp_xmit_probe_skb); smoltcp's probe byte waits for the window";
+
+impl Stack {
+    /// Let smoltcp send what it wants to, and pass each frame through this layer.
+    pub fn egress(&mut self) {
+        let now = self.instant();
+        self.sockets.egress(&mut self.iface, &mut self.device, now);
+        self.drain_device();
+        self.forget_closed();
+    }
+
+    pub(super) fn drain_device(&mut self) {
+        if self.device.tx.is_empty() {
+            return;
+        }
+        // Swapped with a kept buffer rather than taken, so that the device's
+        // list is not allocated again for every batch.
+        let mut frames = std::mem::take(&mut self.tx_scratch);
+        std::mem::swap(&mut frames, &mut self.device.tx);
+        for frame in frames.drain(..) {
+            self.outbound(frame);
+        }
+        self.tx_scratch = frames;
+    }
+
+    /// A frame smoltcp wrote: correct it where smoltcp 0.14 differs from Linux,
+    /// apply the ACK policy, note why it was sent.
+    pub(super) fn outbound(&mut self, frame: Vec<u8>) {
+        let Some(seg) = frame::parse(&frame) else {
+            self.outbox.push(Outgoing {
+                frame,
+                note: String::new(),
+                seg: None,
+            });
+            return;
+        };
+        let Some(id) = self.conn_of(&seg.ends) else {
+            self.outbox.push(Outgoing {
+                frame,
+                note: String::new(),
+                seg: Some(seg),
+            });
+            return;
+        };
+        self.mark(id);
+        let Some((frame, seg, correction)) = self.correct_outbound(id, frame, seg) else {
+            return;
+        };
+        let mut note = String::new();
+        let linux = self.linux();
+        let now = self.now;
+        let c = &mut self.conns[id];
+        if seg.has(flags::SYN) {
+            c.our_wscale = seg.wscale;
+            if seg.has(flags::ACK) {
+                c.rcv_base = Some(seg.ack);
+            }
+        }
+        if seg.has(flags::ACK) && !seg.has(flags::RST) {
+            let shift = if seg.has(flags::SYN) { 0 } else { c.shifts().0 };
+            let edge = seg.ack.wrapping_add(u32::from(seg.win) << shift);
+            c.adv_edge = Some(edge);
+            if c.adv_max_edge.is_none_or(|max| seq::lt(max, edge)) {
+                c.adv_max_edge = Some(edge);
+            }
+        }
+        if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE {
+            match c.acks.decide(now, seg.ack) {
+                AckDecision::Now(why) => note = why.to_string(),
+                AckDecision::Defer { .. } => {
+                    c.deferred = Some(frame);
+                    return;
+                }
+            }
+        }
+        if seg.has(flags::ACK) {
+            c.acks.on_ack_sent(seg.ack);
+            c.sent_win = Some(seg.win);
+            if c.acks.deferred_due.is_none() {
+                c.deferred = None;
+            }
+        }
+        if seg.payload_len > 0 {
+            c.acks.on_data_sent(now);
+        }
+        if seg.has(flags::FIN) {
+            c.fin_sent = true;
+            c.fin_frame = Some(frame.clone());
+        }
+        let end = seg.seq.wrapping_add(seg.seq_len());
+        let retransmission = seg.seq_len() > 0
+            && !seg.has(flags::SYN)
+            && c.snd_max.is_some_and(|max| seq::lt(seg.seq, max));
+        if c.snd_max.is_none_or(|max| seq::lt(max, end)) {
+            c.snd_max = Some(end);
+        }
+        if linux {
+            c.tlp.on_sent(now, &seg, &frame, retransmission);
+        }
+        if let Some(forced) = c.forced_note.take() {
+            note = forced;
+        } else if seg.has(flags::RST) {
+            note = c.rst_note.take().unwrap_or_else(|| "RST".to_string());
+        } else if retransmission {
+            note = if c.fr_suppressed {
+                "retransmission after the retransmission timeout (tcpsim kept the third duplicate ACK from smoltcp: its fast retransmission would have gone past the peer's window)".to_string()
+            } else if c.dup_acks >= 3 {
+                format!("fast retransmission after {} duplicate ACKs", c.dup_acks)
+            } else {
+                "retransmission after the retransmission timeout".to_string()
+            };
+        } else if seg.has(flags::FIN) {
+            note = c.fin_note.take().unwrap_or_else(|| "FIN".to_string());
+        } else if seg.payload_len > 0 && c.held_calls > 0 {
+            note = "Nagle released data held while a small segment was unacknowledged".to_string();
+        }
+        let note = crate::trace::text::join_onto(note, &correction);
+        self.outbox.push(Outgoing {
+            frame,
+            note,
+            seg: Some(seg),
+        });
+    }
+
+    /// Where smoltcp 0.14 writes a segment Linux would not, rewrite it as Linux
+    /// would, with a note saying so:
+    /// - its pure ACKs and RSTs carry its own idea of SND.NXT, which go-back-N
+    ///   rewinds to SND.UNA after a retransmission timeout and a zero-window
+    ///   probe pushes past the peer's window. The peer finds such segments
+    ///   outside its window and drops them without reading their ACK (RFC 9293
+    ///   3.10.7.4; RFC 5961 3 for the RST): two such hosts retransmitting to
+    ///   each other never hear each other's ACKs again. Linux writes SND.NXT,
+    ///   or the right edge of the peer's window when SND.NXT lies past it
+    ///   (tcp_acceptable_seq), and so does this layer;
+    /// - data past the largest right edge the peer advertised never leaves
+    ///   (RFC 9293 3.8.6): it is held (`hold`) and sent when the window opens.
+    ///   The fast retransmissions that would write it are prevented in
+    ///   `inbound_live`, so this is a safety net. A lone byte at the edge
+    ///   leaves: a zero-window probe (RFC 9293 3.8.6.1).
+    pub(super) fn correct_outbound(
+        &mut self,
+        id: ConnId,
+        frame: Vec<u8>,
+        seg: Segment,
+    ) -> Option<(Vec<u8>, Segment, String)> {
+        let c = &mut self.conns[id];
+        let mut edit = frame::Edit::default();
+        let mut note = String::new();
+        let bare = seg.seq_len() == 0 && seg.payload_len == 0;
+        if bare && let Some(max) = c.snd_max {
+            // Linux's tcp_acceptable_seq: SND.NXT, or the right edge of the
+            // peer's window when SND.NXT lies past it. Linux takes the current
+            // window's edge; a Linux receiver never moves that edge back, but
+            // smoltcp's does by up to 2^shift - 1 bytes (it rounds its free
+            // space down), so the largest edge advertised is the one used.
+            let target = match c.peer_edge {
+                Some(end) if seq::lt(end, max) => end,
+                _ => max,
+            };
+            if seg.seq != target {
+                edit.seq = Some(target);
+                let why = if seq::lt(seg.seq, target) {
+                    "smoltcp rewinds to SND.UNA after a retransmission timeout"
+                } else {
+                    "smoltcp writes SND.NXT past the peer's window after a zero-window probe"
+                };
+                let what = if seg.has(flags::RST) {
+                    "resets"
+                } else {
+                    "ACKs carry"
+                };
+                note = format!(
+                    "seq moved {:+} ({why}; Linux {what} SND.NXT or the window's right edge, tcp_acceptable_seq; the peer drops a segment outside its window unread, RFC 9293 3.10.7.4)",
+                    seq::distance(seg.seq, target)
+                );
+            }
+        }
+        let releasing = c.forced_note.is_some();
+        if seg.payload_len > 0 && !seg.has(flags::SYN) && !releasing {
+            // The smoltcp profile keeps smoltcp's data-bearing zero-window probe.
+            let data_probes = self.config.profile == Profile::Smoltcp;
+            let c = &mut self.conns[id];
+            match c.hold.admit(&frame, &seg, c.peer_edge, data_probes) {
+                Admit::Whole => {}
+                Admit::Part { keep } => {
+                    edit.payload = Some((0, keep));
+                    edit.clear_fin = true;
+                    note = format!(
+                        "{} bytes past the peer's window held back until it opens (smoltcp's fast retransmission ignores the window; Linux never sends past SND.UNA + SND.WND, RFC 9293 3.8.6)",
+                        seg.payload_len - keep
+                    );
+                }
+                Admit::Nothing => return self.instead_of_held(id, &frame, &seg),
+            }
+        }
+        if edit == frame::Edit::default() {
+            return Some((frame, seg, note));
+        }
+        let frame = frame::edited(&frame, edit);
+        let seg = frame::parse(&frame).unwrap_or(seg);
+        Some((frame, seg, note))
+    }
+
+    /// A segment whose payload is all held (it lies past the peer's window or
+    /// behind held bytes): send what Linux would send in its place. smoltcp's
+    /// one-byte zero-window probe becomes a probe with the first held byte; a
+    /// segment carrying a new ACK leaves as a pure ACK; anything else, nothing.
+    pub(super) fn instead_of_held(
+        &mut self,
+        id: ConnId,
+        frame: &[u8],
+        seg: &Segment,
+    ) -> Option<(Vec<u8>, Segment, String)> {
+        let c = &mut self.conns[id];
+        let zero_window = c.peer_wnd_end.is_some() && c.peer_wnd_end == c.last_ack_received;
+        if zero_window
+            && self.config.profile == Profile::Linux
+            && let Some(una) = c.last_ack_received
+        {
+            // smoltcp probes a zero window with a byte of new data (RFC 9293
+            // 3.8.6.1 allows it); a probe byte the receiver takes moves RCV.NXT
+            // past what the sender knows, one it refuses leaves SND.NXT past
+            // the window, and either way a later RST can miss the window. Linux
+            // probes with no data and SND.UNA - 1 (tcp_xmit_probe_skb), which
+            // any receiver answers with its window; the byte stays held.
+            let probe = frame::edited(
+                frame,
+                frame::Edit {
+                    seq: Some(una.wrapping_sub(1)),
+                    payload: Some((0, 0)),
+                    clear_fin: true,
+                    ..frame::Edit::default()
+                },
+            );
+            let seg = frame::parse(&probe)?;
+            return Some((probe, seg, ZERO_WINDOW_PROBE.to_string()));
+        }
+        let new_ack = seg.has(flags::ACK)
+            && c.acks
+                .last_ack_sent()
+                .is_none_or(|sent| seq::lt(sent, seg.ack));
+        if !new_ack {
+            return None;
+        }
+        let ack_only = frame::edited(
+            frame,
+            frame::Edit {
+                payload: Some((0, 0)),
+                clear_fin: true,
+                ..frame::Edit::default()
+            },
+        );
+        let seg = frame::parse(&ack_only)?;
+        self.correct_outbound(id, ack_only, seg)
+    }
+
+    /// Send what fits now of the bytes held back at the peer's window edge,
+    /// with the current ACK and window.
+    pub(super) fn release_held(&mut self, id: ConnId) {
+        let c = &mut self.conns[id];
+        let frames = c.hold.release(c.last_ack_received, c.peer_edge);
+        for held in frames {
+            let c = &mut self.conns[id];
+            let frame = frame::edited(&held, c.current_ack_and_window());
+            c.forced_note = Some(
+                "held bytes past the peer's window, sent now that the window has opened"
+                    .to_string(),
+            );
+            self.outbound(frame);
+        }
+    }
+
+    /// Resend our FIN segment with the current ACK and window (Linux's fast
+    /// retransmission of a FIN, RFC 5681 3.2).
+    pub(super) fn resend_fin(&mut self, id: ConnId) {
+        let c = &self.conns[id];
+        let Some(fin) = &c.fin_frame else { return };
+        let frame = frame::edited(fin, c.current_ack_and_window());
+        let note = format!(
+            "fast retransmission of the FIN after {} duplicate ACKs (RFC 5681 3.2)",
+            c.dup_acks
+        );
+        let seg = frame::parse(&frame);
+        self.outbox.push(Outgoing { frame, note, seg });
+    }
+}

@@ -1,0 +1,349 @@
+//! The host's stack: smoltcp's interface and sockets, this layer's connections
+//! and listeners, and the bookkeeping that keeps an event's cost independent
+//! of how many connections there are (only what changed is looked at).
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::Ipv4Addr;
+
+use smoltcp::iface::Interface;
+use smoltcp::socket::tcp::{self};
+use smoltcp::time::Instant;
+use smoltcp::wire::IpAddress;
+
+use crate::linux::ack_policy::AckPolicy;
+use crate::linux::conn::*;
+use crate::linux::device::QueueDevice;
+use crate::linux::dup_ack::DupAckMirror;
+use crate::linux::hold::WindowHold;
+use crate::linux::listen::*;
+use crate::linux::marks::Marks;
+use crate::linux::sockets::{Route, Slot, Sockets};
+use crate::linux::tlp::TailLossProbe;
+use crate::scenario::model::{Congestion, HostConfig, Micros, Profile, Role};
+use crate::wire::frame::{Endpoints, Segment};
+
+/// IPv4 (20) + TCP (20) header bytes inside a 1500-byte MTU.
+pub(super) const MSS_NO_OPTIONS: u32 = 1460;
+
+/// The timestamps option with its padding (RFC 7323).
+pub(super) const TIMESTAMP_OPTION_LEN: u32 = 12;
+
+thread_local! {
+    /// The TSval the host being polled would put in a segment now (milliseconds).
+    static TSVAL_NOW: Cell<u32> = const { Cell::new(0) };
+}
+
+/// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
+/// handed over through a thread-local set before every poll of a host.
+/// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
+/// handed over through a thread-local set before every poll of a host.
+fn tsval_now() -> u32 {
+    TSVAL_NOW.with(Cell::get)
+}
+
+/// A frame leaving the host, with the simulator's note for it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The Ethernet frame.
+    pub frame: Vec<u8>,
+    /// Why it was sent, or empty.
+    pub note: String,
+    /// Its TCP header, parsed once here for the link and the recorder.
+    pub seg: Option<Segment>,
+}
+
+/// One host's TCP/IP stack: smoltcp underneath, Linux semantics on top.
+pub struct Stack {
+    /// The host's configuration.
+    pub config: HostConfig,
+    /// Which end of the link this host is, and the other end's address.
+    pub role: Role,
+    /// The other host's address.
+    pub peer_ip: Ipv4Addr,
+    pub(crate) iface: Interface,
+    pub(crate) device: QueueDevice,
+    pub(crate) sockets: Sockets,
+    /// The virtual clock as of the host's current step.
+    pub now: Micros,
+    pub(super) tsval_offset: u32,
+    pub(super) conns: Vec<Conn>,
+    pub(super) by_ends: BTreeMap<Endpoints, ConnId>,
+    /// The last lookup in `by_ends` (a transfer looks up one connection).
+    pub(super) last_ends: Cell<Option<(Endpoints, ConnId)>>,
+    pub(super) listeners: Vec<Listener>,
+    /// Gone connections already answered with a RST in this receive batch.
+    pub(super) rst_this_batch: BTreeSet<Endpoints>,
+    /// SYNs handed to listening sockets, by our endpoints, until adopted.
+    pub(super) syn_options: BTreeMap<Endpoints, SynOptions>,
+    /// Frames ready for the link.
+    pub outbox: Vec<Outgoing>,
+    pub(super) next_ephemeral: u16,
+    /// Frames screened by `inbound`, waiting for smoltcp, with where they go.
+    pub(super) arrivals: VecDeque<(Vec<u8>, Option<Route>)>,
+    /// The connection each slot belongs to (None: a listening socket, or free).
+    pub(super) slot_owner: Vec<Option<ConnId>>,
+    /// Listening sockets touched since `after_ingress` last looked.
+    pub(super) idle_touched: BTreeSet<Slot>,
+    /// `after_ingress` calls so far: a connection whose `touched` equals it
+    /// was touched since the last call.
+    pub(super) adopt_epoch: u64,
+    /// Scratch space for the slots whose socket closed.
+    pub(super) closed_slots: Vec<Slot>,
+    /// Scratch space for the frames smoltcp wrote.
+    pub(super) tx_scratch: Vec<Vec<u8>>,
+    /// For each subscription (`subscribe`), the connections that changed since
+    /// it last asked (`take_ready`), each once.
+    pub(super) ready: Vec<Marks>,
+    /// Scratch space for the slots smoltcp touched.
+    pub(super) changed_slots: Vec<Slot>,
+    /// Connections with bytes held or a FIN waiting for them (`after_ingress` pushes).
+    pub(super) pending_conns: BTreeSet<ConnId>,
+    /// Connections whose timers must be looked at again.
+    pub(super) timers_stale: Marks,
+    /// This layer's timers (delayed ACK, tail loss probe) by when they fire.
+    pub(super) fire_at: BTreeSet<(Micros, ConnId)>,
+    /// The same, for connections that still have a socket: they wake the host.
+    pub(super) wake_at: BTreeSet<(Micros, ConnId)>,
+}
+
+impl Stack {
+    /// A stack over an interface already configured with its address.
+    pub fn new(
+        role: Role,
+        peer_ip: Ipv4Addr,
+        config: HostConfig,
+        iface: Interface,
+        tsval_offset: u32,
+        first_ephemeral: u16,
+    ) -> Stack {
+        let real_arp = config.arp;
+        Stack {
+            config,
+            role,
+            peer_ip,
+            iface,
+            device: QueueDevice::default(),
+            sockets: Sockets::with_real_arp(real_arp),
+            now: 0,
+            tsval_offset,
+            conns: Vec::new(),
+            by_ends: BTreeMap::new(),
+            last_ends: Cell::new(None),
+            listeners: Vec::new(),
+            rst_this_batch: BTreeSet::new(),
+            syn_options: BTreeMap::new(),
+            outbox: Vec::new(),
+            next_ephemeral: first_ephemeral,
+            arrivals: VecDeque::new(),
+            slot_owner: Vec::new(),
+            idle_touched: BTreeSet::new(),
+            adopt_epoch: 0,
+            closed_slots: Vec::new(),
+            tx_scratch: Vec::new(),
+            ready: Vec::new(),
+            changed_slots: Vec::new(),
+            pending_conns: BTreeSet::new(),
+            timers_stale: Marks::default(),
+            fire_at: BTreeSet::new(),
+            wake_at: BTreeSet::new(),
+        }
+    }
+
+    pub(super) fn instant(&self) -> Instant {
+        Instant::from_micros(self.now as i64)
+    }
+
+    /// Point the timestamp clock at this host and `now` before smoltcp runs.
+    pub fn set_clock(&mut self, now: Micros) {
+        self.now = now;
+        let ms = (now / 1000) as u32;
+        TSVAL_NOW.with(|c| c.set(ms.wrapping_add(self.tsval_offset)));
+    }
+
+    pub(super) fn linux(&self) -> bool {
+        self.config.profile == Profile::Linux
+    }
+
+    pub(super) fn effective_mss(&self, peer_mss: u32) -> u32 {
+        let mss = peer_mss.min(MSS_NO_OPTIONS);
+        if self.linux() {
+            mss - TIMESTAMP_OPTION_LEN
+        } else {
+            mss
+        }
+    }
+
+    pub(super) fn new_socket(&self) -> tcp::Socket<'static> {
+        let rx = tcp::SocketBuffer::new(vec![0; self.config.rx_buffer]);
+        let tx = tcp::SocketBuffer::new(vec![0; self.config.tx_buffer]);
+        let mut socket = tcp::Socket::new(rx, tx);
+        socket.set_congestion_control(match self.config.congestion {
+            Congestion::None => tcp::CongestionControl::None,
+            Congestion::Reno => tcp::CongestionControl::Reno,
+            Congestion::Cubic => tcp::CongestionControl::Cubic,
+        });
+        if self.linux() {
+            socket.set_nagle_enabled(false);
+            socket.set_ack_delay(None);
+            socket.set_tsval_generator(Some(tsval_now));
+        }
+        socket
+    }
+
+    pub(super) fn new_conn(&mut self, handle: Slot, ends: Option<Endpoints>) -> ConnId {
+        let id = self.conns.len();
+        let mss = self.effective_mss(MSS_NO_OPTIONS);
+        self.conns.push(Conn {
+            handle: Some(handle),
+            ends,
+            app_closed: false,
+            close_pending: false,
+            gone: None,
+            pending: VecDeque::new(),
+            pushed: 0,
+            small_end: 0,
+            send_calls: 0,
+            held_calls: 0,
+            acks: AckPolicy::new(self.config.delayed_ack, mss),
+            deferred: None,
+            fin_note: None,
+            rst_note: None,
+            snd_max: None,
+            dup_acks: 0,
+            last_ack_received: None,
+            peer_mss: MSS_NO_OPTIONS,
+            tlp: TailLossProbe::default(),
+            fin_sent: false,
+            nodelay: false,
+            write_closed: false,
+            rcv_base: None,
+            read: 0,
+            our_wscale: None,
+            peer_wscale: None,
+            adv_edge: None,
+            adv_max_edge: None,
+            sent_win: None,
+            peer_edge: None,
+            peer_wnd_end: None,
+            snd_wl: None,
+            peer_wnd_field: None,
+            peer_win: None,
+            fin_frame: None,
+            fin_resent_at: None,
+            fr_mirror: DupAckMirror::default(),
+            fr_suppressed: false,
+            hold: WindowHold::default(),
+            forced_note: None,
+            touched: u64::MAX,
+            fire_key: None,
+            wake_key: None,
+        });
+        if let Some(ends) = ends {
+            self.by_ends.insert(ends, id);
+            self.last_ends.set(None);
+        }
+        self.own(handle, Some(id));
+        self.mark(id);
+        id
+    }
+
+    /// Give smoltcp a socket; its connection, if any, claims it in `new_conn`.
+    pub(super) fn add_socket(&mut self, socket: tcp::Socket<'static>) -> Slot {
+        let slot = self.sockets.add(socket);
+        self.own(slot, None);
+        slot
+    }
+
+    /// The connection with these endpoints (ours: local to remote).
+    pub(super) fn conn_of(&self, ends: &Endpoints) -> Option<ConnId> {
+        if let Some((last, id)) = self.last_ends.get()
+            && last == *ends
+        {
+            return Some(id);
+        }
+        let id = *self.by_ends.get(ends)?;
+        self.last_ends.set(Some((*ends, id)));
+        Some(id)
+    }
+
+    /// Remove a socket from smoltcp; its slot belongs to nobody until reused.
+    pub(super) fn drop_socket(&mut self, slot: Slot) {
+        self.sockets.remove(slot);
+        self.own(slot, None);
+    }
+
+    /// Record which connection a slot's socket belongs to.
+    pub(super) fn own(&mut self, slot: Slot, owner: Option<ConnId>) {
+        if self.slot_owner.len() <= slot {
+            self.slot_owner.resize(slot + 1, None);
+        }
+        self.slot_owner[slot] = owner;
+    }
+
+    /// Connection `id` changed in this layer: its program may see something
+    /// new, and its timers must be looked at again.
+    pub(super) fn mark(&mut self, id: ConnId) {
+        self.mark_ready(id);
+        self.timers_stale.mark(id);
+    }
+
+    /// Connection `id`'s socket changed: its program may see something new,
+    /// and `after_ingress` must look at it. (Its timers change only in this
+    /// layer, which marks them itself.)
+    pub(super) fn mark_ready(&mut self, id: ConnId) {
+        for ready in &mut self.ready {
+            ready.mark(id);
+        }
+        self.conns[id].touched = self.adopt_epoch;
+    }
+
+    /// Hand the slots smoltcp's sockets touched since the last call to the
+    /// checks that look at touched sockets only.
+    pub(super) fn absorb_changes(&mut self) {
+        let mut changed = std::mem::take(&mut self.changed_slots);
+        self.sockets.take_changed(&mut changed);
+        for &slot in &changed {
+            match self.slot_owner.get(slot).copied().flatten() {
+                Some(id) => self.mark_ready(id),
+                None => {
+                    self.idle_touched.insert(slot);
+                }
+            }
+        }
+        self.changed_slots = changed;
+    }
+
+    /// Reference mode for tests: look at every socket, connection and
+    /// activity at every step, as before the work was limited to what changed
+    /// (`Simulation::poll_everything`). Traces must not differ.
+    pub fn set_exhaustive(&mut self, on: bool) {
+        self.sockets.exhaustive = on;
+    }
+
+    /// Whether [`Stack::set_exhaustive`] is on.
+    pub fn exhaustive(&self) -> bool {
+        self.sockets.exhaustive
+    }
+
+    /// A new subscription to the connections that change; returns its number.
+    pub fn subscribe(&mut self) -> usize {
+        self.ready.push(Marks::default());
+        self.ready.len() - 1
+    }
+
+    /// The connections that changed since `subscription` last asked, in order:
+    /// a program with many connections resumes only the activities waiting on
+    /// these (`program::activities`).
+    pub fn take_ready(&mut self, subscription: usize, out: &mut Vec<ConnId>) {
+        self.absorb_changes();
+        self.ready[subscription].take(out);
+        out.sort_unstable();
+    }
+}
+
+pub(super) fn ipv4(addr: IpAddress) -> Ipv4Addr {
+    match addr {
+        IpAddress::Ipv4(a) => a,
+    }
+}
