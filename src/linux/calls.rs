@@ -105,7 +105,7 @@ impl Stack {
         if let Some(g) = &c.gone {
             return Err(g.clone());
         }
-        if c.write_closed {
+        if c.close.write_closed {
             return Err(Gone::BrokenPipe);
         }
         // SO_SNDBUF counts every byte not yet acknowledged: held here or queued
@@ -114,12 +114,11 @@ impl Stack {
         let room = self
             .config
             .tx_buffer
-            .saturating_sub(c.pending.len() + queued);
+            .saturating_sub(c.nagle.pending.len() + queued);
         let n = room.min(data.len());
         if n == 0 {
             return Ok(0);
         }
-        c.send_calls += 1;
         self.push_with(conn, &data[..n]);
         // Linux pushes segments inside the system call.
         self.egress();
@@ -172,14 +171,14 @@ impl Stack {
                 }
                 read += got;
             }
-            self.conns[conn].read += read as u64;
+            self.conns[conn].win.read += read as u64;
             // Reading may open the window: let smoltcp send its window update.
             self.egress();
             return Ok(read);
         }
         Err(match self.sockets.get(handle).state() {
             State::Closed => {
-                if c.gone.is_none() && !c.app_closed {
+                if c.gone.is_none() && !c.close.app_closed {
                     Recv::Reset
                 } else {
                     Recv::Eof
@@ -193,25 +192,25 @@ impl Stack {
     /// close(): FIN after all queued data, or RST,ACK when received data is unread.
     pub fn close(&mut self, conn: ConnId) {
         let c = &mut self.conns[conn];
-        if c.app_closed {
+        if c.close.app_closed {
             return;
         }
-        c.app_closed = true;
-        c.write_closed = true;
+        c.close.app_closed = true;
+        c.close.write_closed = true;
         let Some(handle) = c.handle else { return };
         let socket = self.sockets.get_mut(handle);
         let unread = socket.recv_queue();
         if unread > 0 {
             // RFC 2525 2.17: discarding unread data must be signalled with a RST.
             socket.abort();
-            c.pending.clear();
+            c.nagle.pending.clear();
             c.gone = Some(Gone::AbortedUnread(unread));
-            c.rst_note = Some(format!(
+            c.close.rst_note = Some(format!(
                 "close() with {unread} unread bytes: RST instead of FIN (RFC 2525 2.17)"
             ));
         } else {
-            c.close_pending = true;
-            c.fin_note = Some("FIN from close()".to_string());
+            c.close.close_pending = true;
+            c.close.fin_note = Some("FIN from close()".to_string());
             self.push(conn);
         }
         self.egress();
@@ -220,12 +219,12 @@ impl Stack {
     /// shutdown(SHUT_WR): FIN after all queued data; receiving goes on.
     pub fn shutdown(&mut self, conn: ConnId) {
         let c = &mut self.conns[conn];
-        if c.app_closed || c.handle.is_none() {
+        if c.close.app_closed || c.handle.is_none() {
             return;
         }
-        c.write_closed = true;
-        c.close_pending = true;
-        c.fin_note = Some("FIN from shutdown(SHUT_WR)".to_string());
+        c.close.write_closed = true;
+        c.close.close_pending = true;
+        c.close.fin_note = Some("FIN from shutdown(SHUT_WR)".to_string());
         self.push(conn);
         self.egress();
     }
@@ -233,7 +232,7 @@ impl Stack {
     /// TCP_NODELAY: with `true`, small segments are never held back (no Nagle).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) {
         let c = &mut self.conns[conn];
-        c.nodelay = nodelay;
+        c.nagle.nodelay = nodelay;
         if let Some(h) = c.handle {
             let linux = self.config.profile == Profile::Linux;
             // Under the linux profile smoltcp's own Nagle is always off (ours decides).

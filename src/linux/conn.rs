@@ -1,15 +1,17 @@
 //! One connection as this layer keeps it beside its smoltcp socket, and the
 //! types the socket calls return.
 
-use std::collections::VecDeque;
-
 use crate::linux::ack_policy::AckPolicy;
-use crate::linux::dup_ack::DupAckMirror;
+use crate::linux::close::Closing;
+use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
+use crate::linux::nagle::Nagle;
 use crate::linux::sockets::Slot;
 use crate::linux::tlp::TailLossProbe;
+use crate::linux::window::Windows;
 use crate::scenario::model::Micros;
-use crate::wire::frame::{self, Endpoints};
+use crate::wire::flags;
+use crate::wire::frame::{self, Endpoints, Segment};
 
 /// Index of a connection in its host's socket layer.
 pub type ConnId = usize;
@@ -70,81 +72,35 @@ impl Gone {
     }
 }
 
+/// One connection: its smoltcp socket and what this layer keeps beside it,
+/// one part per Linux behaviour.
 #[derive(Debug)]
 pub(super) struct Conn {
     pub(super) handle: Option<Slot>,
     /// Local to remote, once known.
     pub(super) ends: Option<Endpoints>,
-    pub(super) app_closed: bool,
-    /// close() was called but held data must reach smoltcp first.
-    pub(super) close_pending: bool,
     pub(super) gone: Option<Gone>,
-    /// Bytes accepted by send() but not yet handed to smoltcp (Nagle, full buffer).
-    pub(super) pending: VecDeque<u8>,
-    /// Total bytes handed to smoltcp.
-    pub(super) pushed: u64,
-    /// End (in `pushed` bytes) of the last small segment pushed (Minshall's snd_sml).
-    pub(super) small_end: u64,
-    /// Number of send() calls and how many are still held by Nagle.
-    pub(super) send_calls: u64,
-    pub(super) held_calls: u64,
+    /// close(), shutdown() and the FIN (`close.rs`).
+    pub(super) close: Closing,
+    /// Bytes waiting to enter smoltcp, and Minshall's Nagle (`nagle.rs`).
+    pub(super) nagle: Nagle,
+    /// Both directions' window edges (`window.rs`).
+    pub(super) win: Windows,
+    /// Duplicate ACKs and the fast retransmissions they start (`dup_ack.rs`).
+    pub(super) dup: DupAcks,
+    /// Linux's ACK policy (`ack_policy.rs`).
     pub(super) acks: AckPolicy,
     /// Deferred pure ACK frame, sent when its timer fires.
     pub(super) deferred: Option<Vec<u8>>,
-    /// Notes for the next segments of a kind: FIN, RST.
-    pub(super) fin_note: Option<String>,
-    pub(super) rst_note: Option<String>,
     /// Highest sequence number sent, to spot retransmissions.
     pub(super) snd_max: Option<u32>,
-    /// Consecutive duplicate ACKs received.
-    pub(super) dup_acks: u32,
+    /// The highest ACK number received (SND.UNA as this layer sees it).
     pub(super) last_ack_received: Option<u32>,
+    /// The MSS the peer announced (1460 until its SYN says otherwise).
     pub(super) peer_mss: u32,
+    /// Tail loss probe (`tlp.rs`).
     pub(super) tlp: TailLossProbe,
-    /// Our FIN has left.
-    pub(super) fin_sent: bool,
-    /// TCP_NODELAY is set.
-    pub(super) nodelay: bool,
-    /// shutdown(SHUT_WR) or close() was called: send() fails with EPIPE.
-    pub(super) write_closed: bool,
-    /// The peer's first sequence number after its SYN (IRS + 1).
-    pub(super) rcv_base: Option<u32>,
-    /// Bytes the application has read.
-    pub(super) read: u64,
-    /// Window-scale shifts from the two SYNs (RFC 7323 2.2): ours, the peer's.
-    pub(super) our_wscale: Option<u8>,
-    pub(super) peer_wscale: Option<u8>,
-    /// Right edge of the receive window smoltcp last advertised (it trims what
-    /// arrives to it): ACK + window of the newest segment it wrote.
-    pub(super) adv_edge: Option<u32>,
-    /// The largest of those right edges: where a Linux receiver's edge would
-    /// be, since Linux never moves it back.
-    pub(super) adv_max_edge: Option<u32>,
-    /// Window field of the last segment that actually left (held ACKs excluded).
-    pub(super) sent_win: Option<u16>,
-    /// The largest right edge the peer advertised (RFC 9293 3.8.6: SND.UNA + SND.WND).
-    pub(super) peer_edge: Option<u32>,
-    /// The right edge of the peer's current window (SND.UNA + SND.WND), taken
-    /// only from a segment newer than the one that last set it (RFC 9293
-    /// 3.10.7.4; Linux tcp_may_update_window), so a reordered old segment
-    /// cannot move it back.
-    pub(super) peer_wnd_end: Option<u32>,
-    /// SND.WL1: the sequence number of that segment.
-    pub(super) snd_wl: Option<u32>,
-    /// That segment's window field.
-    pub(super) peer_wnd_field: Option<u16>,
-    /// Window field of the last ACK received, for duplicate-ACK detection.
-    pub(super) peer_win: Option<u16>,
-    /// Our last FIN segment, for a fast retransmission of a lone FIN.
-    pub(super) fin_frame: Option<Vec<u8>>,
-    /// The ACK number at which this layer last resent the FIN itself.
-    pub(super) fin_resent_at: Option<u32>,
-    /// smoltcp's duplicate-ACK count, mirrored.
-    pub(super) fr_mirror: DupAckMirror,
-    /// A third duplicate ACK was kept from smoltcp because its fast
-    /// retransmission would have gone past the peer's window.
-    pub(super) fr_suppressed: bool,
-    /// Bytes smoltcp wrote past the peer's window, sent when it opens.
+    /// Bytes smoltcp wrote past the peer's window, sent when it opens (`hold.rs`).
     pub(super) hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.
     pub(super) forced_note: Option<String>,
@@ -162,24 +118,47 @@ impl Conn {
     pub(super) fn current_ack_and_window(&self) -> frame::Edit {
         frame::Edit {
             ack: self.acks.last_ack_sent(),
-            win: self.sent_win,
+            win: self.win.sent_win,
             ..frame::Edit::default()
         }
     }
 
-    /// The shifts the two directions use, once both SYNs are known: scaling is
-    /// on only when both SYNs carried the option (RFC 7323 2.2).
-    pub(super) fn shifts(&self) -> (u8, u8) {
-        match (self.our_wscale, self.peer_wscale) {
-            (Some(ours), Some(theirs)) => (ours, theirs),
-            _ => (0, 0),
+    /// Why smoltcp sent `seg`, when this layer can tell: a RST or FIN it
+    /// asked for, a retransmission and what started it, or bytes Nagle held.
+    pub(super) fn why_sent(&mut self, seg: &Segment, retransmission: bool) -> Option<String> {
+        if seg.has(flags::RST) {
+            return Some(
+                self.close
+                    .rst_note
+                    .take()
+                    .unwrap_or_else(|| "RST".to_string()),
+            );
         }
-    }
-
-    /// RCV.NXT for data: the next byte in order the application has not yet
-    /// been given or queued (smoltcp's receive queue holds only in-order bytes).
-    pub(super) fn rcv_nxt(&self, queued: usize) -> Option<u32> {
-        self.rcv_base
-            .map(|base| base.wrapping_add((self.read + queued as u64) as u32))
+        if retransmission {
+            return Some(if self.dup.suppressed {
+                "retransmission after the retransmission timeout (tcpsim kept the third duplicate ACK from smoltcp: its fast retransmission would have gone past the peer's window)".to_string()
+            } else if self.dup.count >= 3 {
+                format!(
+                    "fast retransmission after {} duplicate ACKs",
+                    self.dup.count
+                )
+            } else {
+                "retransmission after the retransmission timeout".to_string()
+            });
+        }
+        if seg.has(flags::FIN) {
+            return Some(
+                self.close
+                    .fin_note
+                    .take()
+                    .unwrap_or_else(|| "FIN".to_string()),
+            );
+        }
+        if seg.payload_len > 0 && self.nagle.held_calls > 0 {
+            return Some(
+                "Nagle released data held while a small segment was unacknowledged".to_string(),
+            );
+        }
+        None
     }
 }

@@ -1,6 +1,8 @@
 //! The Linux socket layer.
 pub(crate) mod ack_policy;
+mod adopt;
 mod calls;
+mod close;
 pub mod conn;
 pub(crate) mod device;
 pub(crate) mod dup_ack;
@@ -10,8 +12,10 @@ mod listen;
 pub(crate) mod marks;
 mod nagle;
 mod outbound;
+mod push;
 mod resets;
 pub(crate) mod sockets;
 pub mod stack;
 mod timers;
 pub(crate) mod tlp;
+mod window;

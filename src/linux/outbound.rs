@@ -63,20 +63,7 @@ impl Stack {
         let linux = self.linux();
         let now = self.now;
         let c = &mut self.conns[id];
-        if seg.has(flags::SYN) {
-            c.our_wscale = seg.wscale;
-            if seg.has(flags::ACK) {
-                c.rcv_base = Some(seg.ack);
-            }
-        }
-        if seg.has(flags::ACK) && !seg.has(flags::RST) {
-            let shift = if seg.has(flags::SYN) { 0 } else { c.shifts().0 };
-            let edge = seg.ack.wrapping_add(u32::from(seg.win) << shift);
-            c.adv_edge = Some(edge);
-            if c.adv_max_edge.is_none_or(|max| seq::lt(max, edge)) {
-                c.adv_max_edge = Some(edge);
-            }
-        }
+        c.win.on_sent(&seg);
         if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE {
             match c.acks.decide(now, seg.ack) {
                 AckDecision::Now(why) => note = why.to_string(),
@@ -88,7 +75,7 @@ impl Stack {
         }
         if seg.has(flags::ACK) {
             c.acks.on_ack_sent(seg.ack);
-            c.sent_win = Some(seg.win);
+            c.win.sent_win = Some(seg.win);
             if c.acks.deferred_due.is_none() {
                 c.deferred = None;
             }
@@ -97,8 +84,8 @@ impl Stack {
             c.acks.on_data_sent(now);
         }
         if seg.has(flags::FIN) {
-            c.fin_sent = true;
-            c.fin_frame = Some(frame.clone());
+            c.close.fin_sent = true;
+            c.dup.fin_frame = Some(frame.clone());
         }
         let end = seg.seq.wrapping_add(seg.seq_len());
         let retransmission = seg.seq_len() > 0
@@ -112,20 +99,8 @@ impl Stack {
         }
         if let Some(forced) = c.forced_note.take() {
             note = forced;
-        } else if seg.has(flags::RST) {
-            note = c.rst_note.take().unwrap_or_else(|| "RST".to_string());
-        } else if retransmission {
-            note = if c.fr_suppressed {
-                "retransmission after the retransmission timeout (tcpsim kept the third duplicate ACK from smoltcp: its fast retransmission would have gone past the peer's window)".to_string()
-            } else if c.dup_acks >= 3 {
-                format!("fast retransmission after {} duplicate ACKs", c.dup_acks)
-            } else {
-                "retransmission after the retransmission timeout".to_string()
-            };
-        } else if seg.has(flags::FIN) {
-            note = c.fin_note.take().unwrap_or_else(|| "FIN".to_string());
-        } else if seg.payload_len > 0 && c.held_calls > 0 {
-            note = "Nagle released data held while a small segment was unacknowledged".to_string();
+        } else if let Some(why) = c.why_sent(&seg, retransmission) {
+            note = why;
         }
         let note = crate::trace::text::join_onto(note, &correction);
         self.outbox.push(Outgoing {
@@ -166,7 +141,7 @@ impl Stack {
             // window's edge; a Linux receiver never moves that edge back, but
             // smoltcp's does by up to 2^shift - 1 bytes (it rounds its free
             // space down), so the largest edge advertised is the one used.
-            let target = match c.peer_edge {
+            let target = match c.win.peer_edge {
                 Some(end) if seq::lt(end, max) => end,
                 _ => max,
             };
@@ -193,7 +168,7 @@ impl Stack {
             // The smoltcp profile keeps smoltcp's data-bearing zero-window probe.
             let data_probes = self.config.profile == Profile::Smoltcp;
             let c = &mut self.conns[id];
-            match c.hold.admit(&frame, &seg, c.peer_edge, data_probes) {
+            match c.hold.admit(&frame, &seg, c.win.peer_edge, data_probes) {
                 Admit::Whole => {}
                 Admit::Part { keep } => {
                     edit.payload = Some((0, keep));
@@ -225,7 +200,7 @@ impl Stack {
         seg: &Segment,
     ) -> Option<(Vec<u8>, Segment, String)> {
         let c = &mut self.conns[id];
-        let zero_window = c.peer_wnd_end.is_some() && c.peer_wnd_end == c.last_ack_received;
+        let zero_window = c.win.peer_wnd_end.is_some() && c.win.peer_wnd_end == c.last_ack_received;
         if zero_window
             && self.config.profile == Profile::Linux
             && let Some(una) = c.last_ack_received
@@ -271,7 +246,7 @@ impl Stack {
     /// with the current ACK and window.
     pub(super) fn release_held(&mut self, id: ConnId) {
         let c = &mut self.conns[id];
-        let frames = c.hold.release(c.last_ack_received, c.peer_edge);
+        let frames = c.hold.release(c.last_ack_received, c.win.peer_edge);
         for held in frames {
             let c = &mut self.conns[id];
             let frame = frame::edited(&held, c.current_ack_and_window());
@@ -287,11 +262,11 @@ impl Stack {
     /// retransmission of a FIN, RFC 5681 3.2).
     pub(super) fn resend_fin(&mut self, id: ConnId) {
         let c = &self.conns[id];
-        let Some(fin) = &c.fin_frame else { return };
+        let Some(fin) = &c.dup.fin_frame else { return };
         let frame = frame::edited(fin, c.current_ack_and_window());
         let note = format!(
             "fast retransmission of the FIN after {} duplicate ACKs (RFC 5681 3.2)",
-            c.dup_acks
+            c.dup.count
         );
         let seg = frame::parse(&frame);
         self.outbox.push(Outgoing { frame, note, seg });

@@ -1,5 +1,6 @@
 //! RSTs this layer sends itself (RFC 9293 3.10.7.1 reset generation).
 
+use crate::linux::conn::{ConnId, Gone};
 use crate::linux::stack::*;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
@@ -24,5 +25,25 @@ impl Stack {
             note,
             seg,
         });
+    }
+
+    /// Data arrived after close() (see `Closing::data_after_close`): reset
+    /// and forget the connection; the RST's seq is the segment's ACK.
+    pub(super) fn reset_after_close(&mut self, id: ConnId, frame: &[u8], seg: &Segment) {
+        if let Some(h) = self.conns[id].handle.take() {
+            self.drop_socket(h);
+        }
+        let c = &mut self.conns[id];
+        c.gone = Some(Gone::ResetAfterClose);
+        c.deferred = None;
+        c.acks.deferred_due = None;
+        self.reset_reply(
+            frame,
+            seg,
+            format!(
+                "{} bytes arrived after close(): RST, seq = their ACK (RFC 1122 4.2.2.13)",
+                seg.payload_len
+            ),
+        );
     }
 }

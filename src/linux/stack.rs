@@ -12,14 +12,17 @@ use smoltcp::time::Instant;
 use smoltcp::wire::IpAddress;
 
 use crate::linux::ack_policy::AckPolicy;
+use crate::linux::close::Closing;
 use crate::linux::conn::*;
 use crate::linux::device::QueueDevice;
-use crate::linux::dup_ack::DupAckMirror;
+use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::listen::*;
 use crate::linux::marks::Marks;
+use crate::linux::nagle::Nagle;
 use crate::linux::sockets::{Route, Slot, Sockets};
 use crate::linux::tlp::TailLossProbe;
+use crate::linux::window::Windows;
 use crate::scenario::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::wire::frame::{Endpoints, Segment};
 
@@ -197,42 +200,17 @@ impl Stack {
         self.conns.push(Conn {
             handle: Some(handle),
             ends,
-            app_closed: false,
-            close_pending: false,
             gone: None,
-            pending: VecDeque::new(),
-            pushed: 0,
-            small_end: 0,
-            send_calls: 0,
-            held_calls: 0,
+            close: Closing::default(),
+            nagle: Nagle::default(),
+            win: Windows::default(),
+            dup: DupAcks::default(),
             acks: AckPolicy::new(self.config.delayed_ack, mss),
             deferred: None,
-            fin_note: None,
-            rst_note: None,
             snd_max: None,
-            dup_acks: 0,
             last_ack_received: None,
             peer_mss: MSS_NO_OPTIONS,
             tlp: TailLossProbe::default(),
-            fin_sent: false,
-            nodelay: false,
-            write_closed: false,
-            rcv_base: None,
-            read: 0,
-            our_wscale: None,
-            peer_wscale: None,
-            adv_edge: None,
-            adv_max_edge: None,
-            sent_win: None,
-            peer_edge: None,
-            peer_wnd_end: None,
-            snd_wl: None,
-            peer_wnd_field: None,
-            peer_win: None,
-            fin_frame: None,
-            fin_resent_at: None,
-            fr_mirror: DupAckMirror::default(),
-            fr_suppressed: false,
             hold: WindowHold::default(),
             forced_note: None,
             touched: u64::MAX,

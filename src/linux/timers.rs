@@ -59,7 +59,7 @@ impl Stack {
                     let seg = frame::parse(&frame);
                     if let Some(seg) = &seg {
                         c.acks.on_ack_sent(seg.ack);
-                        c.sent_win = Some(seg.win);
+                        c.win.sent_win = Some(seg.win);
                     }
                     let note = if left {
                         format!(
@@ -96,7 +96,7 @@ impl Stack {
             }
             c.handle = None;
             if c.gone.is_none() {
-                c.gone = Some(if c.app_closed {
+                c.gone = Some(if c.close.app_closed {
                     Gone::Closed
                 } else {
                     Gone::ResetByPeer
@@ -130,7 +130,7 @@ impl Stack {
     pub fn quiescent(&self) -> bool {
         let held = self.conns.iter().any(|c| {
             c.deferred.is_some()
-                || (c.handle.is_some() && (!c.pending.is_empty() || !c.hold.is_empty()))
+                || (c.handle.is_some() && (!c.nagle.pending.is_empty() || !c.hold.is_empty()))
         });
         if held || !self.outbox.is_empty() {
             return false;

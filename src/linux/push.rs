@@ -1,0 +1,96 @@
+//! Moving a program's bytes into smoltcp: held bytes first, then the call's,
+//! as far as smoltcp's buffer and Minshall's Nagle (`nagle.rs`) allow; and
+//! the FIN of a close() or shutdown() once everything before it is in.
+
+use smoltcp::socket::tcp::State;
+
+use crate::linux::conn::ConnId;
+use crate::linux::stack::{MSS_NO_OPTIONS, Stack, TIMESTAMP_OPTION_LEN};
+use crate::wire::seq;
+
+impl Stack {
+    /// Hand held bytes to smoltcp as far as buffer space and Nagle allow.
+    pub(super) fn push(&mut self, conn: ConnId) {
+        self.push_with(conn, &[]);
+    }
+
+    /// Hand smoltcp the held bytes followed by `extra` (a send() call's bytes),
+    /// as far as buffer space and Nagle allow; what is left of `extra` joins the
+    /// held bytes. Bytes go from the caller's slice straight into smoltcp's
+    /// buffer when nothing is held, so a bulk send() copies each byte once.
+    pub(super) fn push_with(&mut self, conn: ConnId, extra: &[u8]) {
+        let linux = self.linux();
+        let c = &mut self.conns[conn];
+        let Some(handle) = c.handle else {
+            c.nagle.pending.extend(extra);
+            return;
+        };
+        let socket = self.sockets.get_mut(handle);
+        if matches!(socket.state(), State::Closed | State::TimeWait) {
+            // A RST (or the end of the connection) came first: Linux purges the
+            // write queue with the socket (tcp_done); held bytes go nowhere.
+            c.nagle.pending.clear();
+            c.close.close_pending = false;
+            c.nagle.held_calls = 0;
+            return;
+        }
+        let mss = if linux {
+            u64::from(c.peer_mss.min(MSS_NO_OPTIONS) - TIMESTAMP_OPTION_LEN)
+        } else {
+            u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
+        };
+        let mut extra = extra;
+        while !c.nagle.pending.is_empty() || !extra.is_empty() {
+            if !socket.may_send() {
+                // Still in the handshake: bytes wait here until it completes.
+                break;
+            }
+            let room = socket.send_capacity() - socket.send_queue();
+            let mut n = room.min(c.nagle.pending.len() + extra.len()) as u64;
+            if n == 0 {
+                break;
+            }
+            if linux && !c.close.close_pending && !c.nagle.nodelay {
+                let acked = c.nagle.pushed - socket.send_queue() as u64;
+                n = c.nagle.minshall(n, mss, acked);
+                if n == 0 {
+                    break;
+                }
+            }
+            // Held bytes first (the queue's two slices), then the caller's.
+            let take = n as usize;
+            let held = take.min(c.nagle.pending.len());
+            let (front, back) = c.nagle.pending.as_slices();
+            let first = held.min(front.len());
+            let mut sent = socket.send_slice(&front[..first]).unwrap_or(0);
+            sent += socket.send_slice(&back[..held - first]).unwrap_or(0);
+            c.nagle.pending.drain(..held);
+            sent += socket.send_slice(&extra[..take - held]).unwrap_or(0);
+            extra = &extra[take - held..];
+            debug_assert_eq!(sent, take);
+            c.nagle.record_push(n, mss);
+        }
+        c.nagle.pending.extend(extra);
+        if c.nagle.pending.is_empty() {
+            c.nagle.held_calls = 0;
+            // smoltcp 0.14 in LAST-ACK answers a duplicate ACK with a challenge
+            // ACK before taking its window (tcp.rs, `(State::LastAck,
+            // TcpControl::None)`): a window that shuts while the FIN waits
+            // behind data never reopens for it, and the connection stalls.
+            // Linux takes the window in every state (tcp_ack). So the FIN is
+            // handed to smoltcp once everything queued fits in the peer's
+            // window, when it rides on the last segment as before.
+            let window = match (c.win.peer_wnd_end, c.last_ack_received) {
+                (Some(end), Some(una)) => seq::distance(una, end).max(0) as usize,
+                _ => usize::MAX,
+            };
+            if c.close.close_pending && socket.send_queue() <= window {
+                c.close.close_pending = false;
+                socket.close();
+            }
+        }
+        if !c.nagle.pending.is_empty() || c.close.close_pending {
+            self.pending_conns.insert(conn);
+        }
+    }
+}
