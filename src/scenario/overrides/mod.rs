@@ -19,6 +19,8 @@
 //! always carries what is needed to reproduce it.
 
 mod apply;
+mod path;
+mod set;
 mod show;
 mod value;
 

@@ -8,7 +8,7 @@ use crate::scenario::model::{
 };
 use crate::wire::flags;
 
-use super::apply::step_kind;
+use super::set::step_kind;
 
 /// One effective value: `--set {path}={value}` reproduces it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use crate::trace::text::{one_line, seconds};
 use crate::trace::{Fate, Record, Trace, flags};
 
-use super::spec::flag_letters;
+use super::pattern::flag_letters;
 
 /// What [`compact_with`] adds to each line besides the segment itself.
 ///

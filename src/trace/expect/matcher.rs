@@ -13,7 +13,8 @@
 //! It runs only after a failure and only up to [`DP_CELLS`]; beyond that a
 //! greedy walk pairs lines and records in order.
 
-use super::spec::{Expected, Item};
+use super::pattern::Item;
+use super::spec::Expected;
 use crate::scenario::model::Role;
 use crate::trace::{Record, Trace};
 

@@ -79,6 +79,7 @@
 mod checks;
 mod compact;
 mod matcher;
+mod pattern;
 mod report;
 mod spec;
 

@@ -5,7 +5,7 @@
 use super::Mismatch;
 use super::compact::segment_text;
 use super::matcher::Step;
-use super::spec::Item;
+use super::pattern::Item;
 use crate::trace::Trace;
 
 /// Reports longer than this many rows show a window around the first

@@ -1,0 +1,161 @@
+//! A client's `steps`: connect, send, recv, sleep, shutdown, close, repeat.
+
+use toml::de::DeValue;
+
+use crate::scenario::cx::*;
+use crate::scenario::error::*;
+use crate::scenario::limits::*;
+use crate::scenario::model::Step;
+
+impl<'t> Cx<'t> {
+    /// A non-empty list of steps. `connected` records whether a `connect` has
+    /// been seen (in program order) so socket use before it is caught.
+    pub(super) fn steps(
+        &self,
+        value: &Value<'_>,
+        field: &str,
+        connected: &mut bool,
+    ) -> Res<Vec<Step>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self
+                .expected(value, field, "an array of steps")
+                .with_help("write steps = [\"connect\", { send = \"hi\" }, \"close\"]"));
+        };
+        if items.is_empty() {
+            return Err(self
+                .error(
+                    value.span(),
+                    field,
+                    format!("`{field}` must list at least one step"),
+                )
+                .with_help("for example: steps = [\"connect\", \"close\"]"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.step(item, &format!("{field}[{i}]"), connected))
+            .collect()
+    }
+
+    pub(super) fn step(&self, value: &Value<'_>, field: &str, connected: &mut bool) -> Res<Step> {
+        let step = match value.get_ref() {
+            DeValue::String(s) => match s.as_ref() {
+                "connect" => {
+                    *connected = true;
+                    return Ok(Step::Connect);
+                }
+                "close" => Step::Close,
+                "shutdown" => Step::Shutdown,
+                other => {
+                    let err = self.error(
+                        value.span(),
+                        field,
+                        format!(
+                            "unknown step {} at `{field}`; the plain-string steps are \"connect\", \"shutdown\" and \"close\"",
+                            self.shown(value)
+                        ),
+                    );
+                    return Err(if STEP_KINDS.contains(&other) {
+                        err.with_help(format!(
+                            "`{other}` takes a value: write {{ {other} = ... }}"
+                        ))
+                    } else if let Some(guess) = closest(other, &["connect", "shutdown", "close"]) {
+                        err.with_help(format!("did you mean \"{guess}\"?"))
+                    } else {
+                        err.with_help(format!(
+                            "table steps are {}",
+                            STEP_KINDS
+                                .iter()
+                                .map(|k| format!("{{ {k} = ... }}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
+                }
+            },
+            DeValue::Table(map) => {
+                let table = Table::new(field.to_string(), value.span(), map);
+                let (key, inner) = match table.entries.as_slice() {
+                    [] => {
+                        return Err(self
+                            .error(
+                                value.span(),
+                                field,
+                                format!("`{field}` is an empty step table"),
+                            )
+                            .with_help(format!(
+                                "a step table has exactly one key: {}",
+                                list(STEP_KINDS)
+                            )));
+                    }
+                    [(key, inner)] => (key.get_ref().as_ref(), *inner),
+                    [(first, _), (second, _), ..] => {
+                        return Err(self
+                            .error(
+                                second.span(),
+                                &table.field(second.get_ref()),
+                                format!(
+                                    "a step does one thing, but `{field}` has both `{}` and `{}`",
+                                    first.get_ref(),
+                                    second.get_ref()
+                                ),
+                            )
+                            .with_help("split it into two steps"));
+                    }
+                };
+                self.known_keys(&table, STEP_KINDS)?;
+                let inner_field = table.field(key);
+                let f = inner_field.as_str();
+                match key {
+                    "send" => {
+                        let s = self.string(inner, f, "a string of data to send")?;
+                        if s.is_empty() {
+                            return Err(self
+                                .error(inner.span(), f, format!("`{f}` must not be empty"))
+                                .with_help("to send nothing, remove the step"));
+                        }
+                        Step::Send(s.as_bytes().to_vec())
+                    }
+                    "send_bytes" => Step::SendBytes(self.size_in(inner, f, 1, MAX_SEND_BYTES)?),
+                    "recv" => Step::Recv(to_usize(self.size_in(inner, f, 1, MAX_RECV)?)),
+                    "recv_all" => Step::RecvAll(to_usize(self.size_in(inner, f, 1, MAX_RECV)?)),
+                    "sleep" => return Ok(Step::Sleep(self.duration(inner, f)?)),
+                    _ => return self.repeat(inner, f, connected),
+                }
+            }
+            _ => {
+                return Err(self.expected(
+                    value,
+                    field,
+                    "\"connect\", \"shutdown\", \"close\" or a table such as { send = \"hi\" }",
+                ));
+            }
+        };
+        if !*connected {
+            let verb = match &step {
+                Step::Send(_) | Step::SendBytes(_) => "sends",
+                Step::Recv(_) | Step::RecvAll(_) => "receives",
+                Step::Shutdown => "shuts down",
+                _ => "closes",
+            };
+            return Err(self
+                .error(
+                    value.span(),
+                    field,
+                    format!("`{field}` {verb} before the client has connected"),
+                )
+                .with_help("the client's first socket step must be \"connect\""));
+        }
+        Ok(step)
+    }
+
+    pub(super) fn repeat(&self, value: &Value<'_>, field: &str, connected: &mut bool) -> Res<Step> {
+        let table = self.table(value, field)?;
+        self.known_keys(&table, REPEAT_KEYS)?;
+        let times = self.req(&table, "times", |cx, v, f| {
+            cx.u32_in(v, f, 1, "a repeat count")
+        })?;
+        let steps = self.req(&table, "steps", |cx, v, f| cx.steps(v, f, connected))?;
+        Ok(Step::Repeat { times, steps })
+    }
+}
