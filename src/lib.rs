@@ -28,13 +28,13 @@
 //!
 //! The pieces:
 //! - [`SimBuilder`] builds a simulation: seed, link per direction
-//!   ([`model::LinkConfig`]), hosts ([`model::HostConfig`]), scripted faults,
+//!   ([`scenario::model::LinkConfig`]), hosts ([`scenario::model::HostConfig`]), scripted faults,
 //!   and programs, either `async` blocks over an [`Os`] (as above) or the
 //!   declarative programs of scenario files ([`scenario::load`]).
 //! - A run returns a [`trace::Trace`]: the frames one host's capture saw, what
 //!   each program sent and received, how each connection ended. The
 //!   [`render`] module turns it into a table, tsv or json.
-//! - [`run`] and [`run_with`] run a [`model::Scenario`] directly; that is
+//! - [`run`] and [`run_with`] run a [`scenario::model::Scenario`] directly; that is
 //!   what the `tcpsim` command does.
 
 pub mod engine;

@@ -1,5 +1,13 @@
-//! The command line's subcommands, one file each. They use only the library's
-//! public API (`tcpsim::...`), so every CLI test also tests the library.
+//! The command line (the `tcpsim` binary, not the library): one file per
+//! subcommand, using only the library's public API (`tcpsim::...`), so every
+//! CLI test also tests the library.
+//!
+//! In: arguments and files. Out: text on standard output, files written all
+//! or nothing, exit codes.
+//!
+//! - `run.rs`, `sweep.rs`, `merge.rs`, `check.rs`: the subcommands;
+//! - `knobs.rs`: the short flags shared by run and sweep (`--loss`, `--delay`, ...);
+//! - `atomic.rs`: output files written under a temporary name and renamed.
 
 pub mod atomic;
 pub mod check;

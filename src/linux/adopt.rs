@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::IpListenEndpoint;
 
-use crate::linux::conn::*;
+use crate::linux::conn::{ConnId, ConnectState, ListenerId};
 use crate::linux::listen::swap_remove_scan;
-use crate::linux::stack::*;
+use crate::linux::stack::{Stack, ipv4};
 use crate::wire::frame::Endpoints;
 
 impl Stack {

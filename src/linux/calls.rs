@@ -9,9 +9,9 @@ use std::net::Ipv4Addr;
 use smoltcp::socket::tcp::State;
 use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 
-use crate::linux::conn::*;
-use crate::linux::listen::*;
-use crate::linux::stack::*;
+use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId, Recv};
+use crate::linux::listen::Listener;
+use crate::linux::stack::Stack;
 use crate::scenario::model::Profile;
 use crate::wire::frame::Endpoints;
 

@@ -7,7 +7,7 @@
 //! On the third it fast-retransmits min(MSS, queued bytes) from SND.UNA,
 //! without looking at the peer's window, and with only a FIN outstanding it
 //! sends nothing and leaves its retransmission timer idle. The socket layer
-//! keeps duplicates from smoltcp in those two cases (see `socket`); this
+//! keeps duplicates from smoltcp in those two cases (`DupAcks::screen`); this
 //! mirror tells it which segments smoltcp would count.
 
 use crate::wire::flags;

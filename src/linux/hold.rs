@@ -63,7 +63,7 @@ impl WindowHold {
     /// largest right edge the peer advertised, and keep the part that may not
     /// (unless already held). A single byte exactly at the edge is smoltcp's
     /// zero-window probe (RFC 9293 3.8.6.1): it leaves when `data_probes`,
-    /// else it is held too (Linux probes without data, see `socket`).
+    /// else it is held too (Linux probes without data, see `outbound.rs`).
     pub(crate) fn admit(
         &mut self,
         frame: &[u8],

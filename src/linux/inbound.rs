@@ -2,11 +2,11 @@
 //! does, answers what Linux would answer itself, and edits what smoltcp would
 //! misread.
 
-use crate::linux::conn::*;
+use crate::linux::conn::{ConnId, Gone};
 use crate::linux::dup_ack::DupVerdict;
-use crate::linux::listen::*;
+use crate::linux::listen::SynOptions;
 use crate::linux::sockets::Route;
-use crate::linux::stack::*;
+use crate::linux::stack::Stack;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
 use crate::wire::seq;

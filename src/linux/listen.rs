@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::linux::conn::*;
+use crate::linux::conn::ConnId;
 use crate::linux::sockets::Slot;
 
 /// Options of a SYN that reached a listener, kept until its connection is adopted.

@@ -2,9 +2,9 @@
 //! passed through the ACK policy, and given a note saying why each was sent.
 
 use crate::linux::ack_policy::AckDecision;
-use crate::linux::conn::*;
+use crate::linux::conn::ConnId;
 use crate::linux::hold::Admit;
-use crate::linux::stack::*;
+use crate::linux::stack::{Outgoing, Stack};
 use crate::scenario::model::Profile;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};

@@ -1,7 +1,7 @@
 //! RSTs this layer sends itself (RFC 9293 3.10.7.1 reset generation).
 
 use crate::linux::conn::{ConnId, Gone};
-use crate::linux::stack::*;
+use crate::linux::stack::{Outgoing, Stack};
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
 

@@ -13,11 +13,11 @@ use smoltcp::wire::IpAddress;
 
 use crate::linux::ack_policy::AckPolicy;
 use crate::linux::close::Closing;
-use crate::linux::conn::*;
+use crate::linux::conn::{Conn, ConnId};
 use crate::linux::device::QueueDevice;
 use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
-use crate::linux::listen::*;
+use crate::linux::listen::{Listener, SynOptions};
 use crate::linux::marks::Marks;
 use crate::linux::nagle::Nagle;
 use crate::linux::sockets::{Route, Slot, Sockets};

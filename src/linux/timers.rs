@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use smoltcp::socket::tcp::State;
 
-use crate::linux::conn::*;
-use crate::linux::stack::*;
+use crate::linux::conn::{ConnId, Gone};
+use crate::linux::stack::{Outgoing, Stack};
 use crate::scenario::model::Micros;
 use crate::wire::frame::{self};
 

@@ -1,11 +1,13 @@
-//! Text forms of a finished [`Trace`](crate::trace::Trace).
+//! Outputs: a finished [`Trace`](crate::trace::Trace) as text, pictures and
+//! capture files. In: a trace (and its scenario, for the summary). Out:
+//! strings and bytes; writing them to files is the caller's (the CLI's) job.
 //!
 //! - [`table`]: Wireshark-like packet list for people, followed by [`summary`].
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
 //! - [`write_pcapng`]: the capture as a pcapng file for Wireshark and tshark
-//!   ([`PcapngStream`] writes one a packet at a time, as a run goes).
+//!   ([`crate::trace::pcapng::PcapngStream`] writes one a packet at a time, as a run goes).
 //! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
 //! - [`explain()`]: every segment explained, in the course write-up's X/Y notation.

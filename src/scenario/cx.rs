@@ -7,10 +7,10 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
-use crate::scenario::error::*;
-use crate::scenario::limits::*;
+use crate::scenario::error::{ScenarioError, closest, list, quoted_list};
+use crate::scenario::limits::FLAG_NAMES;
 use crate::scenario::model::{FlagBits, Micros};
-use crate::scenario::units::*;
+use crate::scenario::units::{parse_duration, parse_rate, parse_size, show_size};
 
 // Walking the document
 // ---------------------------------------------------------------------------

@@ -5,11 +5,14 @@ use std::ops::Range;
 
 use toml::de::DeTable;
 
-use crate::scenario::cx::*;
-use crate::scenario::limits::*;
+use crate::scenario::cx::{Cx, Res, Table};
+use crate::scenario::limits::{
+    CLIENT_KEYS, DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME, DEFAULT_SEED, MAX_CONNECTIONS,
+    SERVER_KEYS, TOP_KEYS,
+};
 use crate::scenario::link::LinkSettings;
 use crate::scenario::model::{ClientProgram, Role, Scenario};
-use crate::scenario::units::*;
+use crate::scenario::units::show_mac;
 
 impl<'t> Cx<'t> {
     pub(super) fn scenario(

@@ -14,7 +14,7 @@ use std::ops::Range;
 /// offending value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
-    /// The file name as given to [`load`] or [`parse`].
+    /// The file name as given to [`load`](super::load) or [`parse`](super::parse).
     pub file: String,
     /// 1-based line of the offending text; 0 when the error has no position
     /// (a file that cannot be read).

@@ -2,8 +2,12 @@
 
 use std::ops::Range;
 
-use crate::scenario::cx::*;
-use crate::scenario::limits::*;
+use crate::scenario::cx::{Cx, Res, Table, to_usize};
+use crate::scenario::limits::{
+    CLIENT_MAC, DEFAULT_BACKLOG, DEFAULT_BUFFER, DEFAULT_DELAYED_ACK, DEFAULT_ECHO_RECV, ECHO_KEYS,
+    MAX_BACKLOG, MAX_BUFFER, MAX_ECHO_TIMES, MAX_RECV, MAX_SEND_BYTES, MIN_BUFFER, SERVER_MAC,
+    SINK_KEYS, SOURCE_KEYS,
+};
 use crate::scenario::model::{
     Congestion, EchoServer, HostConfig, Profile, Role, ServerMode, Transform,
 };

@@ -2,8 +2,11 @@
 
 use toml::de::DeValue;
 
-use crate::scenario::cx::*;
-use crate::scenario::limits::*;
+use crate::scenario::cx::{Cx, Res, Table, Value};
+use crate::scenario::limits::{
+    DEFAULT_LATENCY, DEFAULT_RATE_BPS, DEFAULT_REORDER_DELAY, FAULT_KEYS, LINK_DIR_KEYS, LINK_KEYS,
+    MIN_QUEUE_BYTES,
+};
 use crate::scenario::model::{Dir, Fault, FaultAction, LinkConfig, Micros};
 
 impl<'t> Cx<'t> {

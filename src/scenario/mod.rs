@@ -15,6 +15,21 @@
 //!
 //! The unit parsers ([`parse_duration`], [`parse_rate`], [`parse_size`]) are
 //! public so that command-line overrides accept the same spellings as files.
+//!
+//! In: a TOML file, and `--set PATH=VALUE` overrides. Out: a validated
+//! [`model::Scenario`], or a [`ScenarioError`] naming file, line, column and
+//! field.
+//!
+//! - this file: [`load`] and [`parse`];
+//! - `model.rs`: the validated scenario, every value in its unit;
+//! - `document.rs`: the top level and the checks that span tables;
+//! - `link.rs`, `hosts.rs`, `steps.rs`: one section of the file each;
+//! - `cx.rs`: typed values read from the TOML tree, with spans for errors;
+//! - `units.rs`: durations, rates and sizes as files spell them;
+//! - `limits.rs`: bounds, defaults, and the keys each table accepts;
+//! - `error.rs`: the error and its did-you-mean;
+//! - `overrides/`: `--set` paths applied to a scenario, and settings shown
+//!   back in the same form.
 
 use std::path::Path;
 

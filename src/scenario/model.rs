@@ -1,6 +1,6 @@
 //! The validated scenario: plain values the simulator runs on.
 //!
-//! `scenario.rs` turns a TOML file into this; the library's builder (a later
+//! `scenario/mod.rs` turns a TOML file into this; the library's builder (a later
 //! issue) fills the same structs from Rust. Nothing here knows about TOML.
 
 use std::net::Ipv4Addr;

@@ -2,9 +2,9 @@
 
 use toml::de::DeValue;
 
-use crate::scenario::cx::*;
-use crate::scenario::error::*;
-use crate::scenario::limits::*;
+use crate::scenario::cx::{Cx, Res, Table, Value, to_usize};
+use crate::scenario::error::{closest, list};
+use crate::scenario::limits::{MAX_RECV, MAX_SEND_BYTES, REPEAT_KEYS, STEP_KINDS};
 use crate::scenario::model::Step;
 
 impl<'t> Cx<'t> {

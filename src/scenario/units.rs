@@ -1,7 +1,7 @@
 //! Quantities with units, as files and the command line spell them:
 //! durations, rates and sizes.
 
-use crate::scenario::limits::*;
+use crate::scenario::limits::{GIB, KIB, MAX_DURATION_US};
 use crate::scenario::model::Micros;
 
 // ---------------------------------------------------------------------------

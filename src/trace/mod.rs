@@ -1,4 +1,18 @@
-//! The trace: every frame as the capture host saw it, in its clock's order.
+//! The trace: every frame as the capture host saw it, in its clock's order,
+//! and what can be learnt from it without running anything again.
+//!
+//! In: records written by the engine, or a pcapng capture from anywhere (the
+//! checker). Out: Wireshark's analysis of each frame, rule violations,
+//! matches against expected sequences, comparisons with reference traces.
+//!
+//! - this file: the trace's types ([`Trace`], [`Record`], [`ConnSummary`], ...);
+//! - `analysis.rs`, `analysis/flow.rs`: Wireshark's tcp.analysis flags
+//!   (retransmission, duplicate ACK, zero window, ...);
+//! - `check/`: TCP's rules checked on a trace or any pcapng capture;
+//! - `expect/`: packetdrill-style expected sequences matched against a trace;
+//! - `fidelity.rs`: row-by-row comparison with reference traces (V0-V4);
+//! - `pcapng.rs`: the capture file, written one packet at a time;
+//! - `text.rs`: how times and notes are written in every output.
 
 use std::net::Ipv4Addr;
 

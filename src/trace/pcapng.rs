@@ -38,7 +38,7 @@ const SNAPLEN: u32 = 65_535;
 /// A pcapng file written one packet at a time: the section and interface
 /// blocks when it is made, then one Enhanced Packet Block per packet.
 ///
-/// [`write_pcapng`] writes a finished trace through it, and the simulator
+/// [`crate::render::write_pcapng`] writes a finished trace through it, and the simulator
 /// writes each frame through it the moment the capture host records it
 /// ([`crate::engine::sim::run_streaming`]), so a run's streamed capture and the one
 /// rendered from its trace are the same bytes: there is one way to make each

@@ -225,7 +225,7 @@ pub fn build_rst(
 }
 
 /// Changes the socket layer makes to a segment smoltcp wrote or is about to
-/// read, where smoltcp 0.14 differs from Linux (see `socket`).
+/// read, where smoltcp 0.14 differs from Linux (see `crate::linux`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Edit {
     /// A new sequence number.

@@ -1,5 +1,5 @@
 //! The simulator's note for a frame, read back as reasons. A note is the
-//! sender's reason and the link's, joined with `; ` (see `link::join_notes`);
+//! sender's reason and the link's, joined with `; ` (see `trace::text::join_notes`);
 //! each part is recognised by the fixed words the socket layer, the ACK policy,
 //! the tail loss probe and the link write. A part not recognised is kept as
 //! text, so an explanation never drops what the simulator said.

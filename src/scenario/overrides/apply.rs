@@ -1,11 +1,11 @@
 //! Walking a dotted path into the scenario and setting the value it names.
-//! The paths and their checks mirror `scenario.rs`, table by table.
+//! The paths and their checks mirror `scenario/`, table by table.
 
 use crate::scenario::model::{Dir, Role, Scenario};
 
 use super::OverrideError;
-use super::path::*;
-use super::set::*;
+use super::path::{HOST_KEYS, LINK_KEYS, Res, Seg, TABLES, TOP_KEYS, Walk, leaf, shape, unknown};
+use super::set::{set_fault, set_host, set_link, set_server, set_step, set_top};
 use super::value::{self as v};
 
 /// Set one path (no shorthands) to one value.

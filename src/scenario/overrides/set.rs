@@ -8,7 +8,10 @@ use crate::scenario::model::{
 
 use super::value::{self as v, Parsed};
 
-use super::path::*;
+use super::path::{
+    ECHO_KEYS, FAULT_KEYS, HOST_KEYS, LINK_KEYS, PROGRAM_KEYS, Res, SERVER_ONLY_KEYS, SINK_KEYS,
+    SOURCE_KEYS, Seg, Walk, leaf, unknown,
+};
 
 pub(super) fn set_top(s: &mut Scenario, key: &str, value: &str) -> Res {
     match key {

@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::scenario::model::Role;
-use crate::trace::expect::pattern::*;
+use crate::trace::expect::pattern::{AckField, Direction, FLAG_LETTERS, Item, Pattern};
 use crate::trace::{Fate, Trace, flags};
 
 /// A parsed expected sequence, ready to check any number of traces.
