@@ -323,9 +323,10 @@ fn v3_svg() {
     let by_no = arrows(&elements);
     assert!(by_no[&15].classes().contains(&"retransmission"));
     assert_eq!(by_no[&14].attrs["stroke"], NORMAL);
-    // The 3.7 ms wait for the probe is cut short and says how long it was.
+    // The 12 ms wait for the probe (PTO: 2·SRTT in whole 4 ms jiffies plus
+    // two jiffies) is cut short and says how long it was.
     let texts = text_contents(&tcpsim::render::svg(&t));
-    assert!(texts.iter().any(|s| s == "≈ 2.2 ms"), "{texts:?}");
+    assert!(texts.iter().any(|s| s == "≈ 10.5 ms"), "{texts:?}");
 }
 
 #[test]
@@ -447,9 +448,9 @@ fn v3_mermaid() {
     assert_eq!(text.matches("-xC:").count(), 1);
     assert!(text.contains("S->>C: PSH,ACK seq=11585 ack=14 len=1416 (TLP)\n"));
     assert!(text.contains("Note over S:wrap: tail loss probe: last segment resent"));
-    // The probe's 3.7 ms wait is a gap note.
+    // The probe's 12 ms wait is a gap note.
     assert!(
-        text.contains("    Note over C,S: ≈ 3.7 ms later\n"),
+        text.contains("    Note over C,S: ≈ 12.0 ms later\n"),
         "{text}"
     );
 }

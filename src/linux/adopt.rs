@@ -61,8 +61,10 @@ impl Stack {
                     if let (Some(m), Some(eff)) = (syn.mss, eff) {
                         c.peer_mss = u32::from(m);
                         c.acks.set_rcv_mss(eff);
+                        c.sender.mss = eff;
                     }
                     c.win.peer_wscale = syn.wscale;
+                    c.sender.sack_ok = syn.sack_ok;
                     c.win.rcv_base = Some(syn.seq.wrapping_add(1));
                 }
                 self.listeners[l].embryonic.push(id);

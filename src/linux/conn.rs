@@ -6,8 +6,8 @@ use crate::linux::close::Closing;
 use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::nagle::Nagle;
+use crate::linux::sender::Sender;
 use crate::linux::sockets::Slot;
-use crate::linux::tlp::TailLossProbe;
 use crate::linux::window::Windows;
 use crate::scenario::model::Micros;
 use crate::wire::flags;
@@ -98,8 +98,12 @@ pub(super) struct Conn {
     pub(super) last_ack_received: Option<u32>,
     /// The MSS the peer announced (1460 until its SYN says otherwise).
     pub(super) peer_mss: u32,
-    /// Tail loss probe (`tlp.rs`).
-    pub(super) tlp: TailLossProbe,
+    /// The `linux` profile's sender: congestion control and loss recovery (`sender/`).
+    pub(super) sender: Sender,
+    /// Our MAC and the peer's, once a frame from the peer arrived.
+    pub(super) macs: Option<([u8; 6], [u8; 6])>,
+    /// The TSecr of the last segment smoltcp wrote (its TS.Recent).
+    pub(super) last_tsecr: Option<u32>,
     /// Bytes smoltcp wrote past the peer's window, sent when it opens (`hold.rs`).
     pub(super) hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.

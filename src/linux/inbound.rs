@@ -2,6 +2,8 @@
 //! does, answers what Linux would answer itself, and edits what smoltcp would
 //! misread.
 
+use smoltcp::socket::tcp::State;
+
 use crate::linux::conn::{ConnId, Gone};
 use crate::linux::dup_ack::DupVerdict;
 use crate::linux::listen::SynOptions;
@@ -83,6 +85,8 @@ impl Stack {
                     mss: seg.mss,
                     wscale: seg.wscale,
                     seq: seg.seq,
+                    sack_ok: crate::wire::options::parse_options(&frame)
+                        .is_some_and(|o| o.sack_permitted),
                 },
             );
             return Some(frame);
@@ -105,6 +109,7 @@ impl Stack {
         frame: Vec<u8>,
         seg: &Segment,
     ) -> Option<Vec<u8>> {
+        let edge_before = self.conns[id].win.peer_wnd_end;
         let (frame, seg) = match self.note_inbound(id, seg) {
             // smoltcp 0.14 takes the window of every segment, however old
             // (tcp.rs `process`): a reordered segment from before the window
@@ -129,6 +134,11 @@ impl Stack {
             self.reset_after_close(id, &frame, seg);
             return None;
         }
+        if self.linux() {
+            let win_update = self.conns[id].win.peer_wnd_end != edge_before;
+            return self.inbound_linux(id, frame, seg, queued, win_update);
+        }
+        let c = &self.conns[id];
         let past_window = c.dup.mirror.is_duplicate(seg, c.snd_max) && {
             let mss = self.effective_mss(c.peer_mss) as usize;
             let unacked = c.handle.map_or(0, |h| self.sockets.get(h).send_queue());
@@ -148,22 +158,75 @@ impl Stack {
         if !c.hold.is_empty() {
             self.release_held(id);
         }
-        match self.conns[id].win.edit_arriving(seg, queued) {
+        match self.conns[id]
+            .win
+            .edit_arriving(seg, queued, self.peer_fin_in(id))
+        {
             Some(edit) => Some(frame::edited(&frame, edit)),
             None => Some(frame),
         }
+    }
+
+    /// The `linux` profile's rules for a segment of a live connection: the
+    /// sender takes in its ACK (when Linux's receiver would process the
+    /// segment at all), and smoltcp sees the peer's window as wide open, since
+    /// this layer alone decides what is sent (`send.rs`): smoltcp never holds
+    /// bytes back, never probes a window, never counts a duplicate ACK.
+    fn inbound_linux(
+        &mut self,
+        id: ConnId,
+        mut frame: Vec<u8>,
+        seg: &Segment,
+        queued: usize,
+        win_update: bool,
+    ) -> Option<Vec<u8>> {
+        let fin_in = self.peer_fin_in(id);
+        let acceptable = self.conns[id].win.acceptable(seg, queued, fin_in);
+        if acceptable {
+            self.sender_inbound(id, &frame, seg, win_update);
+        }
+        let mut seen = *seg;
+        if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
+            frame::set_window_in_place(&mut frame, u16::MAX);
+            seen.win = u16::MAX;
+        }
+        let c = &mut self.conns[id];
+        if acceptable {
+            if c.dup.mirror.is_duplicate(&seen, c.snd_max) && !seg.has(flags::FIN) {
+                // Nothing new for smoltcp: an ACK it has, in a window it ignores.
+                return None;
+            }
+            // Only a segment smoltcp will accept tells it an ACK.
+            c.dup.mirror.observe(&seen, c.snd_max);
+        }
+        match c.win.edit_arriving(seg, queued, fin_in) {
+            Some(edit) => Some(frame::edited(&frame, edit)),
+            None => Some(frame),
+        }
+    }
+
+    /// Whether the peer's FIN was taken in (it counts one in RCV.NXT).
+    fn peer_fin_in(&self, id: ConnId) -> bool {
+        self.conns[id].handle.is_some_and(|h| {
+            matches!(
+                self.sockets.get(h).state(),
+                State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+            )
+        })
     }
 
     /// Bookkeeping for a segment that smoltcp is about to take in. Returns the
     /// current window field when the segment is too old to set the window
     /// (Linux tcp_may_update_window) but carries the current ACK.
     pub(super) fn note_inbound(&mut self, id: ConnId, seg: &Segment) -> Option<u16> {
+        let linux = self.linux();
         let mss = seg.mss.map(u32::from);
         let ours = mss.map(|m| self.effective_mss(m));
         let c = &mut self.conns[id];
         if let (Some(m), Some(eff)) = (mss, ours) {
             c.peer_mss = m;
             c.acks.set_rcv_mss(eff);
+            c.sender.mss = eff;
         }
         if seg.has(flags::SYN) {
             c.win.peer_wscale = seg.wscale;
@@ -178,10 +241,9 @@ impl Stack {
         if !seg.has(flags::ACK) || seg.has(flags::RST) {
             return None;
         }
-        c.tlp.on_ack(self.now, seg.ack);
         let advances = c.last_ack_received.is_none_or(|l| seq::lt(l, seg.ack));
         c.dup.on_ack(seg, &mut c.last_ack_received, c.snd_max);
-        c.win.on_ack(seg, advances, c.last_ack_received)
+        c.win.on_ack(seg, advances, c.last_ack_received, linux)
     }
 
     /// Run smoltcp's ingress on every frame waiting: those put straight into

@@ -12,6 +12,8 @@ pub(super) struct SynOptions {
     pub(super) mss: Option<u16>,
     pub(super) wscale: Option<u8>,
     pub(super) seq: u32,
+    /// The SYN offered SACK (RFC 2018): our SYN-ACK accepts it.
+    pub(super) sack_ok: bool,
 }
 
 pub(super) struct Listener {

@@ -41,7 +41,9 @@
 //!   tcp_acceptable_seq, tcp_sequence);
 //! - `hold.rs`: bytes smoltcp would send past the peer's window;
 //! - `dup_ack.rs`: duplicate ACKs and the fast retransmissions they start;
-//! - `tlp.rs`: the tail loss probe (RFC 8985 7).
+//! - `sender/`, `send.rs`: congestion control, loss detection and recovery,
+//!   the retransmission timer and the tail loss probe (RFC 5681, 6298, 6937,
+//!   8985, 9438), for the `linux` profile.
 
 pub(crate) mod ack_policy;
 mod adopt;
@@ -58,8 +60,9 @@ mod nagle;
 mod outbound;
 mod push;
 mod resets;
+mod send;
+pub mod sender;
 pub(crate) mod sockets;
 pub mod stack;
 mod timers;
-pub(crate) mod tlp;
 mod window;

@@ -8,6 +8,7 @@ use crate::linux::stack::{Outgoing, Stack};
 use crate::scenario::model::Profile;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
+use crate::wire::options;
 use crate::wire::seq;
 
 /// The note of a zero-window probe this layer sends in place of smoltcp's.
@@ -56,11 +57,20 @@ impl Stack {
             return;
         };
         self.mark(id);
+        let linux = self.linux();
+        if linux && self.smoltcp_resend(id, &seg) {
+            return;
+        }
         let Some((frame, seg, correction)) = self.correct_outbound(id, frame, seg) else {
             return;
         };
+        if linux {
+            self.sender_outbound(id, &frame, &seg);
+            if let Some((_, ecr)) = options::parse_options(&frame).and_then(|o| o.ts) {
+                self.conns[id].last_tsecr = Some(ecr);
+            }
+        }
         let mut note = String::new();
-        let linux = self.linux();
         let now = self.now;
         let c = &mut self.conns[id];
         c.win.on_sent(&seg);
@@ -93,9 +103,6 @@ impl Stack {
             && c.snd_max.is_some_and(|max| seq::lt(seg.seq, max));
         if c.snd_max.is_none_or(|max| seq::lt(max, end)) {
             c.snd_max = Some(end);
-        }
-        if linux {
-            c.tlp.on_sent(now, &seg, &frame, retransmission);
         }
         if let Some(forced) = c.forced_note.take() {
             note = forced;
@@ -164,7 +171,7 @@ impl Stack {
             }
         }
         let releasing = c.forced_note.is_some();
-        if seg.payload_len > 0 && !seg.has(flags::SYN) && !releasing {
+        if seg.payload_len > 0 && !seg.has(flags::SYN) && !releasing && !self.linux() {
             // The smoltcp profile keeps smoltcp's data-bearing zero-window probe.
             let data_probes = self.config.profile == Profile::Smoltcp;
             let c = &mut self.conns[id];

@@ -20,6 +20,12 @@ impl Stack {
     /// buffer when nothing is held, so a bulk send() copies each byte once.
     pub(super) fn push_with(&mut self, conn: ConnId, extra: &[u8]) {
         let linux = self.linux();
+        let quota = if linux {
+            self.linux_quota(conn, extra.len())
+        } else {
+            u64::MAX
+        };
+        let mut quota_left = quota;
         let c = &mut self.conns[conn];
         let Some(handle) = c.handle else {
             c.nagle.pending.extend(extra);
@@ -46,7 +52,7 @@ impl Stack {
                 break;
             }
             let room = socket.send_capacity() - socket.send_queue();
-            let mut n = room.min(c.nagle.pending.len() + extra.len()) as u64;
+            let mut n = (room.min(c.nagle.pending.len() + extra.len()) as u64).min(quota_left);
             if n == 0 {
                 break;
             }
@@ -69,6 +75,7 @@ impl Stack {
             extra = &extra[take - held..];
             debug_assert_eq!(sent, take);
             c.nagle.record_push(n, mss);
+            quota_left -= n;
         }
         c.nagle.pending.extend(extra);
         if c.nagle.pending.is_empty() {
@@ -84,13 +91,52 @@ impl Stack {
                 (Some(end), Some(una)) => seq::distance(una, end).max(0) as usize,
                 _ => usize::MAX,
             };
-            if c.close.close_pending && socket.send_queue() <= window {
+            // With the linux profile smoltcp sees a wide-open window, so the
+            // FIN's own sequence number must fit the real one too
+            // (tcp_snd_wnd_test counts the FIN).
+            if c.close.close_pending && socket.send_queue() + usize::from(linux) <= window {
                 c.close.close_pending = false;
                 socket.close();
             }
         }
-        if !c.nagle.pending.is_empty() || c.close.close_pending {
+        let waiting = !c.nagle.pending.is_empty();
+        if waiting || c.close.close_pending {
             self.pending_conns.insert(conn);
         }
+        if linux {
+            let pushed = quota_left < quota;
+            self.conns[conn].sender.after_push(pushed);
+            if waiting && !pushed && self.conns[conn].sender.queue.packets_out() == 0 {
+                self.check_probe_timer(conn);
+            }
+        }
+    }
+
+    /// How many bytes the `linux` profile may hand smoltcp now (`extra` more
+    /// than those held): what the congestion and peer windows allow
+    /// (`Stack::send_quota`), or one segment for a probe (`push_limit`).
+    fn linux_quota(&self, conn: ConnId, extra: usize) -> u64 {
+        let c = &self.conns[conn];
+        let Some(handle) = c.handle else {
+            return 0;
+        };
+        let socket = self.sockets.get(handle);
+        let mss = u64::from(c.sender.mss.max(1));
+        let queued = (c.nagle.pending.len() + extra) as u64;
+        // Bytes smoltcp has that have not left yet (none, normally: it sends
+        // what it is given at the next egress).
+        let flight = seq::distance(c.sender.snd_una, c.sender.snd_nxt).max(0) as u64;
+        let unsent = (socket.send_queue() as u64).saturating_sub(flight);
+        if let Some((id, segments)) = self.push_limit
+            && id == conn
+        {
+            let room = self.window_room(conn).saturating_sub(unsent);
+            let room = if room == 0 { mss } else { room };
+            return (segments * mss).min(queued).min(room);
+        }
+        if !c.sender.started || !socket.may_send() {
+            return queued;
+        }
+        self.send_quota(conn, queued, mss, unsent)
     }
 }

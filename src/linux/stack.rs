@@ -20,8 +20,8 @@ use crate::linux::hold::WindowHold;
 use crate::linux::listen::{Listener, SynOptions};
 use crate::linux::marks::Marks;
 use crate::linux::nagle::Nagle;
+use crate::linux::sender::Sender;
 use crate::linux::sockets::{Route, Slot, Sockets};
-use crate::linux::tlp::TailLossProbe;
 use crate::linux::window::Windows;
 use crate::scenario::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::wire::frame::{Endpoints, Segment};
@@ -41,7 +41,7 @@ thread_local! {
 /// handed over through a thread-local set before every poll of a host.
 /// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
 /// handed over through a thread-local set before every poll of a host.
-fn tsval_now() -> u32 {
+pub(super) fn tsval_now() -> u32 {
     TSVAL_NOW.with(Cell::get)
 }
 
@@ -102,6 +102,9 @@ pub struct Stack {
     pub(super) changed_slots: Vec<Slot>,
     /// Connections with bytes held or a FIN waiting for them (`after_ingress` pushes).
     pub(super) pending_conns: BTreeSet<ConnId>,
+    /// While set, `push` hands connection `.0` at most `.1` segments whatever
+    /// the congestion window (a loss probe or a zero-window probe).
+    pub(super) push_limit: Option<(ConnId, u64)>,
     /// Connections whose timers must be looked at again.
     pub(super) timers_stale: Marks,
     /// This layer's timers (delayed ACK, tail loss probe) by when they fire.
@@ -147,6 +150,7 @@ impl Stack {
             ready: Vec::new(),
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
+            push_limit: None,
             timers_stale: Marks::default(),
             fire_at: BTreeSet::new(),
             wake_at: BTreeSet::new(),
@@ -181,10 +185,12 @@ impl Stack {
         let rx = tcp::SocketBuffer::new(vec![0; self.config.rx_buffer]);
         let tx = tcp::SocketBuffer::new(vec![0; self.config.tx_buffer]);
         let mut socket = tcp::Socket::new(rx, tx);
-        socket.set_congestion_control(match self.config.congestion {
-            Congestion::None => tcp::CongestionControl::None,
-            Congestion::Reno => tcp::CongestionControl::Reno,
-            Congestion::Cubic => tcp::CongestionControl::Cubic,
+        // With the linux profile this layer's sender is the congestion control
+        // (`sender/`): smoltcp sends whatever it is handed.
+        socket.set_congestion_control(match (self.linux(), self.config.congestion) {
+            (true, _) | (false, Congestion::None) => tcp::CongestionControl::None,
+            (false, Congestion::Reno) => tcp::CongestionControl::Reno,
+            (false, Congestion::Cubic) => tcp::CongestionControl::Cubic,
         });
         if self.linux() {
             socket.set_nagle_enabled(false);
@@ -210,7 +216,9 @@ impl Stack {
             snd_max: None,
             last_ack_received: None,
             peer_mss: MSS_NO_OPTIONS,
-            tlp: TailLossProbe::default(),
+            sender: Sender::new(self.config.congestion, mss),
+            macs: None,
+            last_tsecr: None,
             hold: WindowHold::default(),
             forced_note: None,
             touched: u64::MAX,

@@ -17,9 +17,13 @@ impl Stack {
             let c = &mut self.conns[id];
             let live = c.handle.is_some();
             let deferred = c.acks.deferred_due;
-            let tlp = c.tlp.due;
-            let fire = min_opt(deferred, tlp.filter(|_| live));
-            let wake = if live { min_opt(deferred, tlp) } else { None };
+            let sender = c.sender.timer_due();
+            let fire = min_opt(deferred, sender.filter(|_| live));
+            let wake = if live {
+                min_opt(deferred, sender)
+            } else {
+                None
+            };
             rekey(&mut self.fire_at, &mut c.fire_key, fire, id);
             rekey(&mut self.wake_at, &mut c.wake_key, wake, id);
         }
@@ -41,18 +45,10 @@ impl Stack {
         due.sort_unstable();
         for id in due {
             self.mark(id);
-            let c = &mut self.conns[id];
-            if linux
-                && c.handle.is_some()
-                && let Some((frame, pto)) = c.tlp.fire(now, c.current_ack_and_window())
-            {
-                let note = format!(
-                    "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
-                    pto as f64 / 1000.0
-                );
-                let seg = frame::parse(&frame);
-                self.outbox.push(Outgoing { frame, note, seg });
+            if linux && self.conns[id].handle.is_some() {
+                self.fire_sender(id);
             }
+            let c = &mut self.conns[id];
             if c.acks.deferred_due.is_some_and(|due| due <= now) {
                 let left = c.acks.on_timer_fired();
                 if let Some(frame) = c.deferred.take() {
@@ -117,7 +113,7 @@ impl Stack {
             self.conns
                 .iter()
                 .filter(|c| c.handle.is_some())
-                .flat_map(|c| [c.acks.deferred_due, c.tlp.due])
+                .flat_map(|c| [c.acks.deferred_due, c.sender.timer_due()])
                 .flatten()
                 .min()
         } else {

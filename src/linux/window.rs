@@ -48,11 +48,15 @@ impl Windows {
     /// larger window. Returns the current window field when `seg` is too old
     /// to set the window but carries the current ACK: smoltcp must be shown
     /// that instead of the segment's own.
+    /// `syn_window`: take the window of a SYN-ACK too (the `linux` profile,
+    /// whose sender needs the peer's window from the start; smoltcp's own
+    /// sender reads it itself).
     pub(super) fn on_ack(
         &mut self,
         seg: &Segment,
         advances: bool,
         una: Option<u32>,
+        syn_window: bool,
     ) -> Option<u16> {
         let shift = if seg.has(flags::SYN) {
             0
@@ -67,7 +71,7 @@ impl Windows {
             || self.snd_wl.is_none_or(|wl1| seq::lt(wl1, seg.seq))
             || (self.snd_wl == Some(seg.seq)
                 && self.peer_wnd_end.is_none_or(|end| seq::lt(end, edge)));
-        if una == Some(seg.ack) && !seg.has(flags::SYN) {
+        if una == Some(seg.ack) && (syn_window || !seg.has(flags::SYN)) {
             if newer {
                 self.snd_wl = Some(seg.seq);
                 self.peer_wnd_end = Some(edge);
@@ -101,6 +105,25 @@ impl Windows {
         }
     }
 
+    /// Whether Linux's receiver would process `seg` at all (tcp_sequence in
+    /// tcp_validate_incoming): it must end at or after RCV.NXT and start at or
+    /// before the right edge of the window. An unacceptable segment (an old
+    /// duplicate, a zero-window probe at SND.UNA - 1) is answered with an ACK
+    /// and dropped, its ACK field unread.
+    /// `fin_in`: the peer's FIN was taken in (it counts one in RCV.NXT).
+    pub(super) fn acceptable(&self, seg: &Segment, queued: usize, fin_in: bool) -> bool {
+        let Some(rcv_nxt) = self.rcv_nxt(queued) else {
+            return true;
+        };
+        let rcv_nxt = rcv_nxt.wrapping_add(u32::from(fin_in));
+        if seg.has(flags::SYN) || seg.has(flags::RST) {
+            return true;
+        }
+        let end = seg.seq.wrapping_add(seg.seq_len());
+        let edge = self.adv_max_edge.unwrap_or(rcv_nxt);
+        !seq::lt(end, rcv_nxt) && !seq::lt(edge, seg.seq)
+    }
+
     /// How a segment arriving for smoltcp must be edited so that smoltcp
     /// reads it as Linux would (`queued`: bytes waiting to be read):
     ///
@@ -114,13 +137,20 @@ impl Windows {
     /// - smoltcp 0.14 trims data to its window but still takes a FIN that came
     ///   after the trimmed bytes, losing them. Linux (tcp_data_queue) drops the
     ///   FIN with the bytes past the window: so does this layer.
-    pub(super) fn edit_arriving(&self, seg: &Segment, queued: usize) -> Option<frame::Edit> {
+    pub(super) fn edit_arriving(
+        &self,
+        seg: &Segment,
+        queued: usize,
+        fin_in: bool,
+    ) -> Option<frame::Edit> {
         let bare = seg.seq_len() == 0 && seg.payload_len == 0 && !seg.has(flags::RST);
         let at_or_past_edge = self.adv_edge.is_some_and(|edge| !seq::lt(seg.seq, edge))
             && self.adv_max_edge.is_some_and(|max| !seq::lt(max, seg.seq));
         if bare
             && at_or_past_edge
-            && let Some(rcv_nxt) = self.rcv_nxt(queued)
+            && let Some(rcv_nxt) = self
+                .rcv_nxt(queued)
+                .map(|r| r.wrapping_add(u32::from(fin_in)))
             && rcv_nxt != seg.seq
         {
             return Some(frame::Edit {

@@ -239,6 +239,8 @@ pub struct Edit {
     pub payload: Option<(u32, u32)>,
     /// Clear the FIN flag.
     pub clear_fin: bool,
+    /// New TSval and TSecr, when the segment has the timestamps option.
+    pub ts: Option<(u32, u32)>,
 }
 
 /// A copy of a TCP frame with `edit` applied and fresh IPv4 and TCP checksums;
@@ -279,8 +281,120 @@ pub fn edited(frame: &[u8], edit: Edit) -> Vec<u8> {
     if edit.clear_fin {
         tcp.set_fin(false);
     }
+    if let Some((val, ecr)) = edit.ts {
+        crate::wire::options::set_timestamps(&mut copy, val, ecr);
+        let mut eth = EthernetFrame::new_unchecked(&mut copy[..]);
+        let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
+        let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
+        tcp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
+        return copy;
+    }
     tcp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
     copy
+}
+
+/// Set the window field of a TCP frame in place, the checksum updated
+/// incrementally (RFC 1624) rather than recomputed over the payload.
+pub fn set_window_in_place(frame: &mut [u8], win: u16) {
+    let Ok(eth) = EthernetFrame::new_checked(&frame[..]) else {
+        return;
+    };
+    let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) else {
+        return;
+    };
+    let tcp_at = 14 + usize::from(ip.header_len());
+    if frame.len() < tcp_at + 20 {
+        return;
+    }
+    let old = u16::from_be_bytes([frame[tcp_at + 14], frame[tcp_at + 15]]);
+    let sum = u16::from_be_bytes([frame[tcp_at + 16], frame[tcp_at + 17]]);
+    // HC' = ~(~HC + ~m + m')
+    let mut acc = u32::from(!sum) + u32::from(!old) + u32::from(win);
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    let new_sum = !(acc as u16);
+    frame[tcp_at + 14..tcp_at + 16].copy_from_slice(&win.to_be_bytes());
+    frame[tcp_at + 16..tcp_at + 18].copy_from_slice(&new_sum.to_be_bytes());
+}
+
+/// A segment built from its parts, options in Linux's layout, checksums
+/// filled: what a host sends that no socket wrote (a zero-window probe), and
+/// what a script injects.
+pub struct SegmentSpec<'a> {
+    /// Ethernet source.
+    pub src_mac: [u8; 6],
+    /// Ethernet destination.
+    pub dst_mac: [u8; 6],
+    /// Addresses and ports, source to destination.
+    pub ends: Endpoints,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number (sent only with the ACK flag).
+    pub ack: u32,
+    /// TCP flag bits (`crate::wire::flags`).
+    pub flags: u8,
+    /// The raw window field.
+    pub win: u16,
+    /// TCP options, written in Linux's layout.
+    pub options: crate::wire::options::TcpOptions,
+    /// Payload bytes.
+    pub payload: &'a [u8],
+}
+
+/// Build the frame `spec` describes.
+pub fn build_segment(spec: &SegmentSpec<'_>) -> Vec<u8> {
+    let opts = crate::wire::options::linux_layout(&spec.options);
+    let tcp_len = 20 + opts.len() + spec.payload.len();
+    let total = 14 + 20 + tcp_len;
+    let mut buf = vec![0u8; total];
+    buf[0..6].copy_from_slice(&spec.dst_mac);
+    buf[6..12].copy_from_slice(&spec.src_mac);
+    buf[12..14].copy_from_slice(&[0x08, 0x00]);
+    {
+        let mut ip = Ipv4Packet::new_unchecked(&mut buf[14..]);
+        ip.set_version(4);
+        ip.set_header_len(20);
+        ip.set_dscp(0);
+        ip.set_ecn(0);
+        ip.set_total_len((20 + tcp_len) as u16);
+        ip.set_ident(0);
+        ip.clear_flags();
+        ip.set_dont_frag(true);
+        ip.set_frag_offset(0);
+        ip.set_hop_limit(64);
+        ip.set_next_header(smoltcp::wire::IpProtocol::Tcp);
+        ip.set_src_addr(spec.ends.src);
+        ip.set_dst_addr(spec.ends.dst);
+        ip.fill_checksum();
+    }
+    let tcp_start = 34;
+    buf[tcp_start + 20..tcp_start + 20 + opts.len()].copy_from_slice(&opts);
+    buf[tcp_start + 20 + opts.len()..].copy_from_slice(spec.payload);
+    let mut tcp = TcpPacket::new_unchecked(&mut buf[tcp_start..]);
+    tcp.set_src_port(spec.ends.src_port);
+    tcp.set_dst_port(spec.ends.dst_port);
+    tcp.set_seq_number(smoltcp::wire::TcpSeqNumber(spec.seq as i32));
+    tcp.set_ack_number(smoltcp::wire::TcpSeqNumber(spec.ack as i32));
+    tcp.set_header_len((20 + opts.len()) as u8);
+    tcp.clear_flags();
+    let f = spec.flags;
+    use crate::wire::flags as fl;
+    tcp.set_fin(f & fl::FIN != 0);
+    tcp.set_syn(f & fl::SYN != 0);
+    tcp.set_rst(f & fl::RST != 0);
+    tcp.set_psh(f & fl::PSH != 0);
+    tcp.set_ack(f & fl::ACK != 0);
+    tcp.set_urg(f & fl::URG != 0);
+    tcp.set_ece(f & fl::ECE != 0);
+    tcp.set_cwr(f & fl::CWR != 0);
+    tcp.set_window_len(spec.win);
+    tcp.set_urgent_at(0);
+    tcp.fill_checksum(
+        &IpAddress::Ipv4(spec.ends.src),
+        &IpAddress::Ipv4(spec.ends.dst),
+    );
+    buf
 }
 
 /// A data segment from 10.0.0.1:40000 to 10.0.0.2:80 with ACK 5 and window
@@ -309,6 +423,77 @@ pub(crate) fn data_frame(seq: u32, payload: &[u8], fin: bool) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use crate::wire::options::{TcpOptions, parse_options, set_timestamps, with_options};
+
+    fn opts(mss: bool, ws: bool, perm: bool, ts: bool, sack: usize) -> TcpOptions {
+        TcpOptions {
+            mss: mss.then_some(1460),
+            wscale: ws.then_some(7),
+            sack_permitted: perm,
+            ts: ts.then_some((0x0102_0304, 0x0506_0708)),
+            sack: (0..sack as u32).map(|i| (i * 100, i * 100 + 50)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_built_segment_parses_back_to_its_spec() {
+        use crate::wire::flags;
+        let ends = super::Endpoints {
+            src: std::net::Ipv4Addr::new(192, 0, 2, 1),
+            src_port: 8080,
+            dst: std::net::Ipv4Addr::new(192, 168, 0, 1),
+            dst_port: 33000,
+        };
+        let spec = super::SegmentSpec {
+            src_mac: [1; 6],
+            dst_mac: [2; 6],
+            ends,
+            seq: 1001,
+            ack: 7,
+            flags: flags::ACK | flags::PSH,
+            win: 257,
+            options: opts(false, false, false, true, 1),
+            payload: b"abc",
+        };
+        let frame = super::build_segment(&spec);
+        let seg = super::parse(&frame).expect("TCP");
+        assert_eq!(
+            (seg.seq, seg.ack, seg.win, seg.payload_len),
+            (1001, 7, 257, 3)
+        );
+        assert_eq!(seg.flags, flags::ACK | flags::PSH);
+        assert_eq!(parse_options(&frame), Some(spec.options.clone()));
+        let mut copy = frame.clone();
+        assert!(set_timestamps(&mut copy, 9, 10));
+        assert_eq!(parse_options(&copy).and_then(|o| o.ts), Some((9, 10)));
+    }
+
+    #[test]
+    fn options_written_read_back_equal() {
+        let frame = super::data_frame(1000, b"hello", false);
+        for case in [
+            opts(true, true, true, true, 0),
+            opts(false, false, false, true, 3),
+            opts(false, false, false, false, 4),
+            opts(true, false, true, false, 0),
+        ] {
+            let out = with_options(&frame, &case).expect("fits");
+            assert_eq!(parse_options(&out), Some(case.clone()));
+            let seg = super::parse(&out).expect("still TCP");
+            assert_eq!(seg.payload_len, 5);
+            assert_eq!(seg.seq, 1000);
+        }
+    }
+
+    #[test]
+    fn a_window_set_in_place_keeps_the_checksum_valid() {
+        let mut frame = super::data_frame(7, b"payload", false);
+        super::set_window_in_place(&mut frame, 0xffff);
+        let full = super::edited(&frame, super::Edit::default());
+        assert_eq!(frame, full, "an incremental checksum equals a fresh one");
+        assert_eq!(super::parse(&frame).map(|s| s.win), Some(0xffff));
+    }
+
     use super::*;
 
     #[test]

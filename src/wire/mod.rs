@@ -14,4 +14,5 @@
 
 pub mod flags;
 pub mod frame;
+pub mod options;
 pub mod seq;

@@ -296,6 +296,43 @@ pub(super) fn resend(ctx: &Ctx, i: usize, reasons: &[Reason]) -> Option<String> 
                     lost(j)
                 ));
             }
+            Reason::Rto(ms) => {
+                let first = match last {
+                    Some(j) => format!(
+                        "nothing acknowledged frame {} within the retransmission timeout ({ms} ms)",
+                        ctx.no(j)
+                    ),
+                    None => format!("the retransmission timeout ({ms} ms) expired"),
+                };
+                let backoff = if copies.len() > 1 {
+                    format!(
+                        " This is retry {}: the timeout doubles after each expiry, up to 120 s (RFC 6298 5.5).",
+                        copies.len()
+                    )
+                } else {
+                    String::new()
+                };
+                return Some(format!(
+                    "Retransmission timeout: {first}, so the {who} sends the oldest unacknowledged segment again, with its congestion window cut to one segment and everything not SACKed marked lost (RFC 6298 5.4; Linux tcp_enter_loss). The timeout is SRTT + max(4 RTTVAR, 200 ms).{backoff}{}",
+                    last.map(lost).unwrap_or_default()
+                ));
+            }
+            Reason::AfterRto => {
+                return Some(format!(
+                    "Retransmission after a timeout: the timeout marked this segment lost, and the {who} sends it again as its congestion window grows back from one segment, in slow start (RFC 5681 3.1; Linux's Loss state resends what is marked lost, not everything after it).{}",
+                    last.map(lost).unwrap_or_default()
+                ));
+            }
+            Reason::Rack(cwnd) => {
+                let first = match last {
+                    Some(j) => format!("frame {}", ctx.no(j)),
+                    None => "its first copy (not in this capture)".to_string(),
+                };
+                return Some(format!(
+                    "Fast retransmission (RACK): a segment the {who} sent after {first} has already been acknowledged or SACKed, and more than a round-trip time plus the reordering window has passed since {first} left, so it is taken as lost and sent again at once (RFC 8985 6.2). The {who} is in fast recovery with a congestion window of {cwnd} segments, reduced in proportion to what is delivered (PRR, RFC 6937).{}",
+                    last.map(lost).unwrap_or_default()
+                ));
+            }
             Reason::FastRetransmit(n) => {
                 let since = last.map(|j| ctx.records[j].sent_us);
                 let dups: Vec<usize> = ctx

@@ -39,6 +39,12 @@ pub(super) enum Reason {
     Fin(FinCall),
     FastRetransmit(u32),
     RtoRetransmit,
+    /// Linux's RTO resend, with the timeout that expired (`216`).
+    Rto(String),
+    /// A segment the timeout marked lost, resent as the window grows back.
+    AfterRto,
+    /// RACK marked it lost; the congestion window in recovery.
+    Rack(String),
     /// Tail loss probe, with the probe timeout as the note gives it (`3.7 ms`).
     Probe(String),
     NagleReleased,
@@ -117,6 +123,16 @@ fn reason(part: &str) -> Reason {
         Reason::FastRetransmit(n.parse().unwrap_or(3))
     } else if part == "retransmission after the retransmission timeout" {
         Reason::RtoRetransmit
+    } else if let Some(ms) = between(part, "resent after RTO ", " ms") {
+        Reason::Rto(ms.to_string())
+    } else if part.starts_with("retransmission after the timeout: marked lost") {
+        Reason::AfterRto
+    } else if part.starts_with("fast retransmission: RACK marked it lost") {
+        Reason::Rack(
+            between(part, "cwnd ", " in recovery")
+                .unwrap_or("")
+                .to_string(),
+        )
     } else if part.starts_with("tail loss probe") {
         Reason::Probe(between(part, "within PTO ", " (").unwrap_or("").to_string())
     } else if part.starts_with("Nagle released") {
