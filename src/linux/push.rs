@@ -105,7 +105,9 @@ impl Stack {
         }
         if linux {
             let pushed = quota_left < quota;
-            self.conns[conn].sender.after_push(pushed);
+            let mss = u64::from(self.conns[conn].sender.mss.max(1));
+            let segments = (quota - quota_left).div_ceil(mss) as u32;
+            self.conns[conn].sender.after_push(segments);
             if waiting && !pushed && self.conns[conn].sender.queue.packets_out() == 0 {
                 self.check_probe_timer(conn);
             }

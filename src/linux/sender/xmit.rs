@@ -103,20 +103,21 @@ impl Sender {
     }
 
     /// After an attempt to send new data (tcp_cwnd_validate): remember
-    /// whether the window, not the application, was the limit.
-    pub(crate) fn after_push(&mut self, sent: bool) {
-        let limited = self.in_flight() >= self.cwnd();
-        if !sent && !limited {
+    /// whether the window, not the application, was the limit. `segments`
+    /// were just handed over and are about to leave.
+    pub(crate) fn after_push(&mut self, segments: u32) {
+        let limited = self.in_flight() + segments >= self.cwnd();
+        if segments == 0 && !limited {
             return;
         }
-        let packets_out = self.queue.packets_out();
+        let packets_out = self.queue.packets_out() + segments;
         if !seq::lt(self.snd_una, self.cwnd_usage_seq)
             || limited
             || (!self.cwnd_limited && packets_out > self.max_packets_out)
         {
             self.cwnd_limited = limited;
             self.max_packets_out = packets_out;
-            self.cwnd_usage_seq = self.snd_nxt;
+            self.cwnd_usage_seq = self.snd_nxt.wrapping_add(segments * self.mss);
         }
     }
 
