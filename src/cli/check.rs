@@ -54,13 +54,22 @@ pub fn main(args: Args) -> ExitCode {
             }
         }
     };
+    let mut text = String::new();
     if violations.is_empty() {
-        println!("{}: ok, no violation", args.file.display());
-        return ExitCode::SUCCESS;
+        text.push_str(&format!("{}: ok, no violation\n", args.file.display()));
     }
     for v in &violations {
-        println!("{}: {v}", args.file.display());
+        text.push_str(&format!("{}: {v}\n", args.file.display()));
     }
-    println!("{} violation(s)", violations.len());
-    ExitCode::from(1)
+    if !violations.is_empty() {
+        text.push_str(&format!("{} violation(s)\n", violations.len()));
+    }
+    if let Err(code) = super::stdout::print(&text) {
+        return code;
+    }
+    if violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

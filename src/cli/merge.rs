@@ -20,6 +20,9 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
+    if let Err(code) = super::sweep::check_outputs(&args.output) {
+        return code;
+    }
     let mut files = Vec::new();
     for path in &args.shards {
         let name = path.display().to_string();

@@ -77,7 +77,19 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Refuse, before any run, an output path that could not be written (a
+/// directory, a device node, a symbolic link); shared with `merge`.
+pub fn check_outputs(output: &Output) -> Result<(), ExitCode> {
+    for path in [&output.out, &output.plot].into_iter().flatten() {
+        super::atomic::refuse_unless_regular(path).map_err(usage)?;
+    }
+    Ok(())
+}
+
 pub fn main(args: Args) -> ExitCode {
+    if let Err(code) = check_outputs(&args.output) {
+        return code;
+    }
     let scenario = match tcpsim::scenario::load(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -245,8 +257,7 @@ pub fn emit(spec: &Spec, rows: &[RunRow], output: &Output) -> ExitCode {
             Err(e) => return usage(e),
         };
         if let Err(e) = write_atomically(path, &svg) {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return usage(e);
         }
     }
     let text = match output.format.unwrap_or(Format::Table) {
@@ -259,16 +270,13 @@ pub fn emit(spec: &Spec, rows: &[RunRow], output: &Output) -> ExitCode {
 
 fn write_output(path: Option<&Path>, text: &str) -> ExitCode {
     match path {
-        None => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        None => match super::stdout::print(text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Some(path) => match write_atomically(path, text) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => usage(e),
         },
     }
 }
