@@ -35,7 +35,7 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
         }
         other => {
             return Err(format!(
-                "unknown unit \"{other}\" in duration \"{}\"; use us, ms, s or min",
+                "unknown unit \"{other}\" in duration \"{}\"; use us, ms, s, min or h",
                 s.trim()
             ));
         }

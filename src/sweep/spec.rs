@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::check_combined;
 use crate::scenario::model::Scenario;
 use crate::scenario::overrides::{self, Setting};
 
@@ -188,6 +189,9 @@ impl Plan {
             }
             overrides::apply(&mut base, name, value).map_err(|e| e.to_string())?;
         }
+        if !set.is_empty() {
+            check_combined(&base).map_err(|broken| format!("with the overrides, {broken}"))?;
+        }
         let mut seen: Vec<Vec<String>> = Vec::new();
         for v in &vary {
             if seed_named(&v.name) {
@@ -211,6 +215,8 @@ impl Plan {
                 let mut probe = base.clone();
                 overrides::apply(&mut probe, &v.name, value)
                     .map_err(|e| format!("--vary {}: {e}", v.name))?;
+                check_combined(&probe)
+                    .map_err(|broken| format!("--vary {}={value}: {broken}", v.name))?;
             }
         }
         let settings = overrides::settings(&base)
@@ -234,6 +240,11 @@ impl Plan {
             let mut s = base.clone();
             for (v, value) in spec.vary.iter().zip(spec.cell_values(cell)) {
                 overrides::apply(&mut s, &v.name, value).expect("checked above");
+            }
+            if !spec.vary.is_empty() {
+                check_combined(&s).map_err(|broken| {
+                    format!("--vary cell {}: {broken}", spec.cell_set(cell).join(" "))
+                })?;
             }
             cells.push(s);
         }
