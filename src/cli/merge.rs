@@ -34,7 +34,13 @@ pub fn main(args: Args) -> ExitCode {
             }
         };
         match ShardFile::parse(&name, &text) {
-            Ok(f) => files.push((name, f)),
+            Ok(f) => {
+                if let Err(e) = tcpsim::sweep::spec::check_kept_runs(f.spec.runs()) {
+                    eprintln!("error: {name}: {e}");
+                    return ExitCode::from(2);
+                }
+                files.push((name, f))
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);

@@ -28,7 +28,7 @@ impl<'t> Cx<'t> {
 
         let seed = self
             .opt(&root, "seed", |cx, v, f| {
-                cx.int_in(v, f, 0, u64::MAX, "integer")
+                cx.int_in(v, f, 0, crate::scenario::MAX_SEED, "integer")
             })?
             .unwrap_or(DEFAULT_SEED);
         let capture = self

@@ -57,6 +57,7 @@ mod units;
 pub use combined::{Combined, check_combined};
 use cx::Cx;
 pub use error::{QUOTE_CHARS, ScenarioError, clip};
+pub use limits::MAX_SEED;
 pub(crate) use limits::*;
 pub use units::{parse_duration, parse_rate, parse_size};
 

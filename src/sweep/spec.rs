@@ -2,9 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::check_combined;
 use crate::scenario::model::Scenario;
 use crate::scenario::overrides::{self, Setting};
+use crate::scenario::{MAX_SEED, check_combined};
+
+/// Runs whose rows one process keeps (a sweep's table or plot, a shard,
+/// a merge): about 200 bytes each, so 400 MB at most. `--find` keeps one
+/// batch at a time and is not limited; larger grids run as shards, each
+/// shard within the limit, merged in parts of at most this many.
+pub const MAX_KEPT_RUNS: u64 = 2_000_000;
+
+/// Refuse to keep `runs` rows past [`MAX_KEPT_RUNS`], saying what to do.
+pub fn check_kept_runs(runs: u64) -> Result<(), String> {
+    if runs > MAX_KEPT_RUNS {
+        return Err(format!(
+            "this would keep {runs} runs' rows in memory; the limit is {MAX_KEPT_RUNS} (about 200 bytes each): use fewer seeds or cells, more shards (--shard I/N), or --find, which streams"
+        ));
+    }
+    Ok(())
+}
 
 /// An inclusive range of seeds, `first..last` (`1..1000` is 1000 seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +55,16 @@ impl SeedRange {
                 "--seeds {text}: the range is empty (write FIRST..LAST with FIRST <= LAST; both are included)"
             ));
         }
+        if range.last > MAX_SEED {
+            return Err(format!(
+                "--seeds {text}: seeds go up to {MAX_SEED} (2^63-1, the largest a scenario file can hold)"
+            ));
+        }
         if range.last - range.first >= u64::from(u32::MAX) {
-            return Err(format!("--seeds {text}: too many seeds"));
+            return Err(format!(
+                "--seeds {text}: too many seeds; at most {} in one sweep",
+                u32::MAX
+            ));
         }
         Ok(range)
     }
