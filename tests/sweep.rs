@@ -346,7 +346,8 @@ fn sweep_usage_errors_exit_2_and_name_the_flag() {
             ],
             "--metric speed: unknown metric",
         ),
-        (vec!["--threads", "0"], "--threads must be at least 1"),
+        (vec!["--threads", "0"], "0 is not in 1..=256"),
+        (vec!["--threads", "20000"], "20000 is not in 1..=256"),
     ] {
         let mut all = vec!["sweep", "sim-scenarios/v3.toml"];
         if !args.contains(&"--seeds") {
