@@ -20,16 +20,9 @@ pub fn main(args: Args) -> ExitCode {
         .file
         .extension()
         .is_some_and(|e| e == "pcapng" || e == "pcap");
-    let violations = if is_capture {
-        let bytes = match std::fs::read(&args.file) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", args.file.display());
-                return ExitCode::from(2);
-            }
-        };
-        match tcpsim::trace::check::check_pcapng(&bytes) {
-            Ok(v) => v,
+    let (violations, tally) = if is_capture {
+        match tcpsim::trace::check::check_capture_file(&args.file) {
+            Ok(report) => (report.violations, Some(report.tally)),
             Err(e) => {
                 eprintln!("error: {}: {e}", args.file.display());
                 return ExitCode::from(2);
@@ -47,7 +40,7 @@ pub fn main(args: Args) -> ExitCode {
             scenario.seed = seed;
         }
         match tcpsim::engine::guard::run_catching(scenario) {
-            Ok(trace) => tcpsim::trace::check::check_trace(&trace),
+            Ok(trace) => (tcpsim::trace::check::check_trace(&trace), None),
             Err(e) => {
                 eprintln!("error: {}", e.with_file(args.file.display().to_string()));
                 return ExitCode::from(101);
@@ -55,14 +48,25 @@ pub fn main(args: Args) -> ExitCode {
         }
     };
     let mut text = String::new();
+    // A capture says how much of it was read: "ok" covers only that.
+    let read = tally.map_or(String::new(), |t| {
+        format!(
+            " ({} TCP segment(s) checked, {} other packet(s) skipped)",
+            t.segments,
+            t.skipped()
+        )
+    });
     if violations.is_empty() {
-        text.push_str(&format!("{}: ok, no violation\n", args.file.display()));
+        text.push_str(&format!(
+            "{}: ok, no violation{read}\n",
+            args.file.display()
+        ));
     }
     for v in &violations {
         text.push_str(&format!("{}: {v}\n", args.file.display()));
     }
     if !violations.is_empty() {
-        text.push_str(&format!("{} violation(s)\n", violations.len()));
+        text.push_str(&format!("{} violation(s){read}\n", violations.len()));
     }
     if let Err(code) = super::stdout::print(&text) {
         return code;
