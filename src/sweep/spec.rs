@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::check_combined;
 use crate::scenario::model::Scenario;
 use crate::scenario::overrides::{self, Setting};
-use crate::scenario::{MAX_SEED, check_combined};
 
 /// Runs whose rows one process keeps (a sweep's table or plot, a shard,
 /// a merge): about 200 bytes each, so 400 MB at most. `--find` keeps one
@@ -53,11 +53,6 @@ impl SeedRange {
         if range.last < range.first {
             return Err(format!(
                 "--seeds {text}: the range is empty (write FIRST..LAST with FIRST <= LAST; both are included)"
-            ));
-        }
-        if range.last > MAX_SEED {
-            return Err(format!(
-                "--seeds {text}: seeds go up to {MAX_SEED} (2^63-1, the largest a scenario file can hold)"
             ));
         }
         if range.last - range.first >= u64::from(u32::MAX) {
