@@ -161,3 +161,74 @@ fn every_hostile_case_gives_its_exit_code_and_first_stderr_line() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// As root (CI runs as root), a rename may replace anything: make a device
+/// node of our own and check that every output flag leaves it, and a link
+/// to a file, as they were. Without root it uses /dev/null, which is never
+/// writable-by-rename to others anyway.
+#[test]
+fn a_device_node_and_a_symlink_given_as_outputs_survive() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = std::env::temp_dir().join(format!("tcpsim-devnode-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let node = dir.join("null");
+    // Character device 1:3 is /dev/null; mknod needs root.
+    let made = Command::new("mknod")
+        .args([node.to_str().unwrap(), "c", "1", "3"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let node = if made {
+        node
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    let before = std::fs::metadata(&node).unwrap();
+    std::fs::write(dir.join("target.txt"), b"keep").unwrap();
+    let link = dir.join("link.out");
+    std::os::unix::fs::symlink(dir.join("target.txt"), &link).unwrap();
+    for path in [&node, &link] {
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["run", "sim-scenarios/v2.toml", "--pcap", p],
+            vec!["run", "sim-scenarios/v2.toml", "--svg", p],
+            vec![
+                "sweep",
+                "sim-scenarios/v2.toml",
+                "--seeds",
+                "1..2",
+                "--out",
+                p,
+            ],
+            vec![
+                "sweep",
+                "sim-scenarios/v2.toml",
+                "--seeds",
+                "1..2",
+                "--vary",
+                "loss=0,0.1",
+                "--plot",
+                p,
+            ],
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_tcpsim"))
+                .args(&args)
+                .current_dir(root())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+        }
+    }
+    let after = std::fs::metadata(&node).unwrap();
+    assert!(after.file_type().is_char_device());
+    assert_eq!((after.rdev(), after.ino()), (before.rdev(), before.ino()));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(dir.join("target.txt")).unwrap(), b"keep");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
