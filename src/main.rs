@@ -26,6 +26,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::atomic::remove_pending_on_signals();
     match Cli::parse().command {
         Command::Run(args) => cli::run::main(args),
         Command::Sweep(args) => cli::sweep::main(args),

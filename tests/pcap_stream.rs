@@ -359,7 +359,10 @@ fn an_unwritable_capture_path_fails_and_leaves_no_file() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        format!("error: cannot write {}: is a directory\n", taken.display())
+        format!(
+            "error: cannot write {}: it is a directory\n",
+            taken.display()
+        )
     );
     assert_eq!(files_in(&dir), vec!["taken.pcapng"]);
     assert!(files_in(&taken).is_empty());

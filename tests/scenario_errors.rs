@@ -314,11 +314,35 @@ fn unlimited_rate_and_queue_and_per_direction_overrides() {
 #[test]
 fn connect_may_come_after_sleeps_or_inside_a_repeat() {
     let text = with_steps(
-        r#"[{ sleep = "1ms" }, { repeat = { times = 2, steps = ["connect", { send = "a" }, "close"] } }]"#,
+        r#"[{ sleep = "1ms" }, { repeat = { times = 1, steps = ["connect", { send = "a" }, "close"] } }]"#,
     );
     let s = parse(&text, FILE).expect("valid");
     assert_eq!(s.client.steps.len(), 2);
     assert_eq!(s.client.steps[0], Step::Sleep(1_000));
+}
+
+#[test]
+fn a_second_connect_or_a_step_after_close_is_refused() {
+    // A client has one socket: the second round of this repeat would
+    // connect the closed socket again.
+    let text = with_steps(
+        r#"[{ sleep = "1ms" }, { repeat = { times = 2, steps = ["connect", { send = "a" }, "close"] } }]"#,
+    );
+    let e = fails(&text);
+    assert_at(&e, 3, 62, "client.steps[1].repeat.steps[0]");
+    assert_eq!(
+        e.message,
+        "`client.steps[1].repeat.steps[0]` connects after the client closed its socket"
+    );
+    let e = fails(&with_steps(r#"["connect", "connect"]"#));
+    assert_at(&e, 3, 21, "client.steps[1]");
+    assert!(e.message.contains("already connected"), "{e}");
+    let e = fails(&with_steps(r#"["connect", "close", "shutdown"]"#));
+    assert_at(&e, 3, 30, "client.steps[2]");
+    assert_eq!(
+        e.message,
+        "`client.steps[2]` shuts down after the client closed its socket"
+    );
 }
 
 #[test]

@@ -29,6 +29,7 @@ fn rows_with_threads(plan: &Plan, threads: usize) -> Vec<RunRow> {
         .unwrap();
     let runs: Vec<u64> = (0..plan.spec.runs()).collect();
     pool.install(|| exec::run_all(plan, &runs, &|| {}))
+        .expect("no run panics")
 }
 
 fn tcpsim(args: &[&str]) -> Output {
@@ -71,7 +72,7 @@ fn every_cell_is_the_same_whatever_the_thread_count() {
     assert_eq!(one, three);
     report::check_rows(&p.spec, &one).unwrap();
     // And each row is what a lone run of that scenario gives.
-    let lone = exec::run_one(&p, 37);
+    let lone = exec::run_one(&p, 37).expect("no panic");
     assert_eq!(lone, one[37]);
     // The grid really varies: loss 0.1 retransmits, loss 0 and reorder 0 does not.
     let stats = report::cells(&p.spec, &one);
@@ -267,12 +268,12 @@ fn find_stops_at_the_first_seed_and_prints_a_command_that_replays_it() {
     let pred = Predicate::parse(predicate).unwrap();
     for s in 1..seed {
         for cell in 0..2 {
-            let row = exec::run_one(&p, cell * 300 + s - 1);
+            let row = exec::run_one(&p, cell * 300 + s - 1).expect("no panic");
             assert!(!pred.holds(&row), "seed {s} cell {cell} matches earlier");
         }
     }
     assert!(
-        !pred.holds(&exec::run_one(&p, seed - 1)),
+        !pred.holds(&exec::run_one(&p, seed - 1).expect("no panic")),
         "loss 0 at that seed does not"
     );
     // The printed command replays a run where the predicate holds.
@@ -345,7 +346,8 @@ fn sweep_usage_errors_exit_2_and_name_the_flag() {
             ],
             "--metric speed: unknown metric",
         ),
-        (vec!["--threads", "0"], "--threads must be at least 1"),
+        (vec!["--threads", "0"], "0 is not in 1..=256"),
+        (vec!["--threads", "20000"], "20000 is not in 1..=256"),
     ] {
         let mut all = vec!["sweep", "sim-scenarios/v3.toml"];
         if !args.contains(&"--seeds") {

@@ -10,7 +10,7 @@ use clap::Args as ClapArgs;
 pub struct Args {
     /// A scenario file (.toml) or a capture (.pcapng / .pcap) from anywhere.
     file: PathBuf,
-    /// Override the scenario's seed.
+    /// Override the scenario's seed (0 to 2^64-1).
     #[arg(long)]
     seed: Option<u64>,
 }
@@ -20,16 +20,9 @@ pub fn main(args: Args) -> ExitCode {
         .file
         .extension()
         .is_some_and(|e| e == "pcapng" || e == "pcap");
-    let violations = if is_capture {
-        let bytes = match std::fs::read(&args.file) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", args.file.display());
-                return ExitCode::from(2);
-            }
-        };
-        match tcpsim::trace::check::check_pcapng(&bytes) {
-            Ok(v) => v,
+    let (violations, tally) = if is_capture {
+        match tcpsim::trace::check::check_capture_file(&args.file) {
+            Ok(report) => (report.violations, Some(report.tally)),
             Err(e) => {
                 eprintln!("error: {}: {e}", args.file.display());
                 return ExitCode::from(2);
@@ -47,20 +40,40 @@ pub fn main(args: Args) -> ExitCode {
             scenario.seed = seed;
         }
         match tcpsim::engine::guard::run_catching(scenario) {
-            Ok(trace) => tcpsim::trace::check::check_trace(&trace),
+            Ok(trace) => (tcpsim::trace::check::check_trace(&trace), None),
             Err(e) => {
                 eprintln!("error: {}", e.with_file(args.file.display().to_string()));
                 return ExitCode::from(101);
             }
         }
     };
+    let mut text = String::new();
+    // A capture says how much of it was read: "ok" covers only that.
+    let read = tally.map_or(String::new(), |t| {
+        format!(
+            " ({} TCP segment(s) checked, {} other packet(s) skipped)",
+            t.segments,
+            t.skipped()
+        )
+    });
     if violations.is_empty() {
-        println!("{}: ok, no violation", args.file.display());
-        return ExitCode::SUCCESS;
+        text.push_str(&format!(
+            "{}: ok, no violation{read}\n",
+            args.file.display()
+        ));
     }
     for v in &violations {
-        println!("{}: {v}", args.file.display());
+        text.push_str(&format!("{}: {v}\n", args.file.display()));
     }
-    println!("{} violation(s)", violations.len());
-    ExitCode::from(1)
+    if !violations.is_empty() {
+        text.push_str(&format!("{} violation(s){read}\n", violations.len()));
+    }
+    if let Err(code) = super::stdout::print(&text) {
+        return code;
+    }
+    if violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

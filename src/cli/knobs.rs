@@ -111,16 +111,22 @@ impl Knobs {
         Ok(out)
     }
 
-    /// Apply every override to `scenario`; returns them as `name=value`
-    /// strings, the form `--set` takes, for replay commands.
-    pub fn apply(&self, scenario: &mut Scenario) -> Result<Vec<String>, OverrideError> {
+    /// Apply every override to `scenario`, then the checks that span values
+    /// (which a single override cannot judge: `--set client.ip=...` then
+    /// `--set server.ip=...` may pass through two networks); returns them as
+    /// `name=value` strings, the form `--set` takes, for replay commands.
+    pub fn apply(&self, scenario: &mut Scenario) -> Result<Vec<String>, String> {
         let mut applied = Vec::new();
-        for a in self.assignments()? {
+        for a in self.assignments().map_err(|e| e.to_string())? {
             overrides::apply(scenario, &a.name, &a.value).map_err(|e| match a.flag {
-                Some(flag) => e.from_flag(flag),
-                None => e,
+                Some(flag) => e.from_flag(flag).to_string(),
+                None => e.to_string(),
             })?;
             applied.push(format!("{}={}", a.name, a.value));
+        }
+        if !applied.is_empty() {
+            tcpsim::scenario::check_combined(scenario)
+                .map_err(|broken| format!("with the overrides, {broken}"))?;
         }
         Ok(applied)
     }

@@ -20,6 +20,9 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
+    if let Err(code) = super::sweep::check_outputs(&args.output) {
+        return code;
+    }
     let mut files = Vec::new();
     for path in &args.shards {
         let name = path.display().to_string();
@@ -31,7 +34,13 @@ pub fn main(args: Args) -> ExitCode {
             }
         };
         match ShardFile::parse(&name, &text) {
-            Ok(f) => files.push((name, f)),
+            Ok(f) => {
+                if let Err(e) = tcpsim::sweep::spec::check_kept_runs(f.spec.runs()) {
+                    eprintln!("error: {name}: {e}");
+                    return ExitCode::from(2);
+                }
+                files.push((name, f))
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);

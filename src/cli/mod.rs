@@ -7,11 +7,14 @@
 //!
 //! - `run.rs`, `sweep.rs`, `merge.rs`, `check.rs`: the subcommands;
 //! - `knobs.rs`: the short flags shared by run and sweep (`--loss`, `--delay`, ...);
-//! - `atomic.rs`: output files written under a temporary name and renamed.
+//! - `atomic.rs`: output files written under a temporary name and renamed,
+//!   only over regular files, removed on SIGINT/SIGTERM;
+//! - `stdout.rs`: standard output whose errors are an exit code, not a panic.
 
 pub mod atomic;
 pub mod check;
 pub mod knobs;
 pub mod merge;
 pub mod run;
+pub mod stdout;
 pub mod sweep;

@@ -16,7 +16,7 @@ use super::atomic::AtomicFile;
 pub struct Args {
     /// The scenario file (TOML; see sim-scenarios/README.md).
     file: PathBuf,
-    /// Override the scenario's seed.
+    /// Override the scenario's seed (0 to 2^64-1).
     #[arg(long)]
     seed: Option<u64>,
     /// Whose capture to show.
@@ -124,10 +124,16 @@ pub fn main(args: Args) -> ExitCode {
         keep_received: false,
         ..RunOptions::default()
     };
+    // Before the run: an output that cannot be written fails at once.
+    if let Some(path) = &args.svg
+        && let Err(e) = super::atomic::refuse_unless_regular(path)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let run = match &args.pcap {
         None => tcpsim::engine::guard::catching(scenario, |s| Ok(tcpsim::run_with(s, options))),
         Some(path) => {
-            // Before the run: a path that cannot be written fails at once.
             let out = match AtomicFile::create(path) {
                 Ok(out) => out,
                 Err(e) => {
@@ -165,7 +171,9 @@ pub fn main(args: Args) -> ExitCode {
         Format::Mermaid => tcpsim::render::mermaid(&trace),
         Format::Explain => tcpsim::render::explain(&trace),
     };
-    print!("{out}");
+    if let Err(code) = super::stdout::print(&out) {
+        return code;
+    }
     match trace.ending {
         tcpsim::trace::Ending::Finished => ExitCode::SUCCESS,
         tcpsim::trace::Ending::TimeLimit(t) => {

@@ -9,13 +9,19 @@ use std::process::ExitCode;
 use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use tcpsim::engine::guard::RunPanic;
 use tcpsim::sweep::predicate::Predicate;
 use tcpsim::sweep::report::{self, shell_quote};
 use tcpsim::sweep::shard::ShardFile;
+use tcpsim::sweep::spec::check_kept_runs;
 use tcpsim::sweep::{Plan, RunRow, SeedRange, Shard, Spec, Vary, exec, plot};
 
 use super::atomic::write_atomically;
 use super::knobs::Knobs;
+
+/// Most worker threads `--threads` takes: more than any machine's cores
+/// gains nothing, and each thread reserves its own stack.
+const MAX_THREADS: u64 = 256;
 
 #[derive(ClapArgs)]
 pub struct Args {
@@ -38,8 +44,8 @@ pub struct Args {
     /// 'rst > 0 && completion_ms > 1000') and print the command that replays it.
     #[arg(long, value_name = "PREDICATE")]
     find: Option<String>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 256 (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     threads: Option<usize>,
     #[command(flatten)]
     knobs: Knobs,
@@ -77,7 +83,19 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Refuse, before any run, an output path that could not be written (a
+/// directory, a device node, a symbolic link); shared with `merge`.
+pub fn check_outputs(output: &Output) -> Result<(), ExitCode> {
+    for path in [&output.out, &output.plot].into_iter().flatten() {
+        super::atomic::refuse_unless_regular(path).map_err(usage)?;
+    }
+    Ok(())
+}
+
 pub fn main(args: Args) -> ExitCode {
+    if let Err(code) = check_outputs(&args.output) {
+        return code;
+    }
     let scenario = match tcpsim::scenario::load(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -113,8 +131,7 @@ pub fn main(args: Args) -> ExitCode {
         .num_threads(args.threads.unwrap_or(0))
         .build()
     {
-        Ok(pool) if args.threads != Some(0) => pool,
-        Ok(_) => return usage("--threads must be at least 1"),
+        Ok(pool) => pool,
         Err(e) => return usage(format!("cannot start worker threads: {e}")),
     };
 
@@ -132,6 +149,10 @@ pub fn main(args: Args) -> ExitCode {
         let batch = pool.current_num_threads() * 8;
         let found = pool.install(|| exec::find(&plan, &predicate, batch, &|| bar.inc(1)));
         bar.finish_and_clear();
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => return panicked(e),
+        };
         return match found {
             Some(row) => {
                 let text = found_report(&plan.spec, &row, &predicate);
@@ -159,10 +180,17 @@ pub fn main(args: Args) -> ExitCode {
                 "a shard writes its rows as a shard file; give --format and --plot to `tcpsim merge`",
             );
         }
+        if let Err(e) = check_kept_runs(plan.spec.runs().div_ceil(shard.count)) {
+            return usage(e);
+        }
         let runs = shard.runs(plan.spec.runs());
         let bar = progress(runs.len() as u64);
         let rows = pool.install(|| exec::run_all(&plan, &runs, &|| bar.inc(1)));
         bar.finish_and_clear();
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => return panicked(e),
+        };
         let file = ShardFile::new(plan.spec.clone(), shard, rows);
         return write_output(args.output.out.as_deref(), &file.to_json());
     }
@@ -172,11 +200,24 @@ pub fn main(args: Args) -> ExitCode {
     {
         return usage(e);
     }
+    if let Err(e) = check_kept_runs(plan.spec.runs()) {
+        return usage(e);
+    }
     let runs: Vec<u64> = (0..plan.spec.runs()).collect();
     let bar = progress(runs.len() as u64);
     let rows = pool.install(|| exec::run_all(&plan, &runs, &|| bar.inc(1)));
     bar.finish_and_clear();
-    emit(&plan.spec, &rows, &args.output)
+    match rows {
+        Ok(rows) => emit(&plan.spec, &rows, &args.output),
+        Err(e) => panicked(e),
+    }
+}
+
+/// A run that panicked: one line with its seed and the command that
+/// replays it (its cell's overrides included), exit 101 as for `run`.
+fn panicked(e: RunPanic) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(101)
 }
 
 /// A progress bar on a terminal; nothing when standard error is piped.
@@ -245,8 +286,7 @@ pub fn emit(spec: &Spec, rows: &[RunRow], output: &Output) -> ExitCode {
             Err(e) => return usage(e),
         };
         if let Err(e) = write_atomically(path, &svg) {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return usage(e);
         }
     }
     let text = match output.format.unwrap_or(Format::Table) {
@@ -259,16 +299,13 @@ pub fn emit(spec: &Spec, rows: &[RunRow], output: &Output) -> ExitCode {
 
 fn write_output(path: Option<&Path>, text: &str) -> ExitCode {
     match path {
-        None => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        None => match super::stdout::print(text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Some(path) => match write_atomically(path, text) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => usage(e),
         },
     }
 }

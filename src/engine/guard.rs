@@ -30,12 +30,21 @@ pub struct RunPanic {
     pub location: Option<String>,
     /// The scenario file to name in the replay command; `None` shows `NAME.toml`.
     pub file: Option<String>,
+    /// More arguments of the replay command (a sweep cell's `--set`s),
+    /// ready for a shell (a boxed slice: `Result`s carrying the error stay small).
+    pub args: Box<[String]>,
 }
 
 impl RunPanic {
     /// Name the scenario file in the replay command.
     pub fn with_file(mut self, file: impl Into<String>) -> RunPanic {
         self.file = Some(file.into());
+        self
+    }
+
+    /// Add arguments to the replay command (already quoted for a shell).
+    pub fn with_args(mut self, args: Vec<String>) -> RunPanic {
+        self.args = args.into_boxed_slice();
         self
     }
 }
@@ -54,7 +63,11 @@ impl fmt::Display for RunPanic {
         if let Some(at) = &self.location {
             write!(f, " at {at}")?;
         }
-        write!(f, "; replay with: tcpsim run {file} --seed {}", self.seed)
+        write!(f, "; replay with: tcpsim run {file} --seed {}", self.seed)?;
+        for arg in &self.args {
+            write!(f, " {arg}")?;
+        }
+        Ok(())
     }
 }
 
@@ -131,6 +144,7 @@ pub fn catching<T>(scenario: Scenario, run: impl FnOnce(Scenario) -> T) -> Resul
             message,
             location,
             file: None,
+            args: Box::default(),
         }
     })
 }
@@ -147,6 +161,7 @@ mod tests {
             message: "attempt to subtract with overflow".to_string(),
             location: None,
             file: None,
+            args: Box::default(),
         };
         assert_eq!(
             p.to_string(),

@@ -10,7 +10,7 @@ use smoltcp::wire::{
 
 use crate::engine::rng::{self, Purpose};
 use crate::linux::stack::{Outgoing, Stack};
-use crate::program::os::Os;
+use crate::program::os::{Keep, Os};
 use crate::program::{Program, Status};
 use crate::scenario::model::{HostConfig, Micros, Role};
 use crate::wire::frame::Segment;
@@ -43,8 +43,7 @@ impl Host {
         peer: &HostConfig,
         seed: u64,
         program: Box<dyn Program>,
-        keep_received: bool,
-        digests: bool,
+        keep: Keep,
     ) -> Host {
         let mut misc = rng::stream(seed, Purpose::HostMisc, role.index());
         let stack_seed = rng::next_u64(&mut rng::stream(seed, Purpose::HostStack, role.index()));
@@ -67,7 +66,7 @@ impl Host {
             tsval_offset,
             ephemeral,
         )));
-        let os = Os::new(Rc::clone(&stack), keep_received, digests);
+        let os = Os::new(Rc::clone(&stack), keep);
         Host {
             role,
             stack,

@@ -5,6 +5,7 @@ use crate::engine::fault::FaultBook;
 use crate::engine::host::Host;
 use crate::engine::link::Link;
 use crate::engine::record::{Recorder, Sink, io_error};
+use crate::program::os::Keep;
 use crate::program::{Client, Echo, Parallel, Program};
 use crate::scenario::model::{ClientProgram, Dir, Micros, Role, Scenario};
 use crate::trace::pcapng::PcapngStream;
@@ -89,8 +90,11 @@ impl Simulation {
     ) -> Simulation {
         let seed = scenario.seed;
         let [client_cfg, server_cfg] = scenario.hosts.clone();
-        let keep = options.keep_received;
-        let digests = options.digests;
+        let keep = Keep {
+            received: options.keep_received,
+            digests: options.digests,
+            log: options.recording != Recording::Off,
+        };
         let [client_program, server_program] = programs;
         let client = Host::new(
             Role::Client,
@@ -99,7 +103,6 @@ impl Simulation {
             seed,
             client_program,
             keep,
-            digests,
         );
         let server = Host::new(
             Role::Server,
@@ -108,7 +111,6 @@ impl Simulation {
             seed,
             server_program,
             keep,
-            digests,
         );
         let link = Link::new(
             seed,

@@ -49,10 +49,25 @@ pub(crate) struct ProgramRecord {
     pub received: ByteLog,
     /// Kept in the trace's own form, so the run's end moves it, not copies it.
     pub log: Vec<crate::trace::AppEvent>,
+    /// Whether `log` is kept at all.
+    keep_log: bool,
     /// The earliest time a pending sleep or timeout wants the program resumed.
     pub wake: Option<Micros>,
     /// For each enclosing [`Os::watch`], the connections called on so far.
     pub watching: Vec<Vec<ConnId>>,
+}
+
+/// What a program's record keeps, from the run's options.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keep {
+    /// Every byte received (else counts and digests only).
+    pub received: bool,
+    /// The stream digests.
+    pub digests: bool,
+    /// The socket-call log. A sweep (no per-frame records) reads none of
+    /// it, and it grows with every call: without it a run's memory does not
+    /// grow with its length.
+    pub log: bool,
 }
 
 /// A program's handle on its host. Cheap to clone; every clone is the same host.
@@ -63,12 +78,13 @@ pub struct Os {
 }
 
 impl Os {
-    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep_received: bool, digests: bool) -> Os {
+    pub(crate) fn new(stack: Rc<RefCell<Stack>>, keep: Keep) -> Os {
         Os {
             stack,
             record: Rc::new(RefCell::new(ProgramRecord {
-                sent: ByteLog::with_digest(keep_received, digests),
-                received: ByteLog::with_digest(keep_received, digests),
+                sent: ByteLog::with_digest(keep.received, keep.digests),
+                received: ByteLog::with_digest(keep.received, keep.digests),
+                keep_log: keep.log,
                 log: Vec::new(),
                 wake: None,
                 watching: Vec::new(),
@@ -153,6 +169,9 @@ impl Os {
 
     /// Add a line to the program's log (shown in summaries and diagrams).
     pub fn log(&self, call: impl Into<String>) {
+        if !self.record.borrow().keep_log {
+            return;
+        }
         let (time_us, role) = {
             let stack = self.stack.borrow();
             (stack.now, stack.role)

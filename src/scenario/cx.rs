@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
-use crate::scenario::error::{ScenarioError, closest, list, quoted_list};
+use crate::scenario::error::{ScenarioError, clip, closest, list, quoted_list};
 use crate::scenario::limits::FLAG_NAMES;
 use crate::scenario::model::{FlagBits, Micros};
 use crate::scenario::units::{parse_duration, parse_rate, parse_size, show_size};
@@ -136,7 +136,7 @@ impl<'t> Cx<'t> {
             let mut err = self.error(
                 key.span(),
                 &field,
-                format!("unknown field `{name}` {}", table.named()),
+                format!("unknown field `{}` {}", clip(name), table.named()),
             );
             err = match closest(name, allowed) {
                 Some(guess) => err.with_help(format!("did you mean `{guess}`?")),
@@ -368,9 +368,16 @@ impl<'t> Cx<'t> {
     pub(super) fn ipv4(&self, value: &Value<'_>, field: &str) -> Res<Ipv4Addr> {
         let what = "an IPv4 address like \"192.168.1.13\"";
         let s = self.string(value, field, what)?;
-        s.trim()
+        let ip: Ipv4Addr = s
+            .trim()
             .parse()
-            .map_err(|_| self.expected(value, field, what))
+            .map_err(|_| self.expected(value, field, what))?;
+        match crate::scenario::address::host_address_problem(ip) {
+            None => Ok(ip),
+            Some(why) => Err(self
+                .error(value.span(), field, format!("`{field}` {ip} is {why}"))
+                .with_help("give each host a unicast address on one /24 network, like 10.0.0.1 and 10.0.0.2")),
+        }
     }
 
     pub(super) fn mac(&self, value: &Value<'_>, field: &str) -> Res<[u8; 6]> {

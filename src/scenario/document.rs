@@ -3,15 +3,17 @@
 
 use std::ops::Range;
 
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
-use crate::scenario::cx::{Cx, Res, Table};
+use crate::scenario::combined::check_combined;
+use crate::scenario::cx::{Cx, Res, Table, Value};
 use crate::scenario::limits::{
     CLIENT_KEYS, DEFAULT_MAX_EVENTS, DEFAULT_MAX_SIM_TIME, DEFAULT_SEED, MAX_CONNECTIONS,
     SERVER_KEYS, TOP_KEYS,
 };
 use crate::scenario::link::LinkSettings;
 use crate::scenario::model::{ClientProgram, Role, Scenario};
+use crate::scenario::socket_order::Socket;
 use crate::scenario::units::show_mac;
 
 impl<'t> Cx<'t> {
@@ -26,7 +28,7 @@ impl<'t> Cx<'t> {
 
         let seed = self
             .opt(&root, "seed", |cx, v, f| {
-                cx.int_in(v, f, 0, u64::MAX, "integer")
+                cx.int_in(v, f, 0, crate::scenario::MAX_SEED, "integer")
             })?
             .unwrap_or(DEFAULT_SEED);
         let capture = self
@@ -75,8 +77,7 @@ impl<'t> Cx<'t> {
             })?
             .unwrap_or(1) as u32;
         let steps = self.req(&client_table, "steps", |cx, v, f| {
-            let mut connected = false;
-            cx.steps(v, f, &mut connected)
+            cx.steps(v, f, &mut Socket::default())
         })?;
 
         let server_value = root.get("server").ok_or_else(|| {
@@ -118,7 +119,7 @@ impl<'t> Cx<'t> {
                 .with_help("give the two hosts different MAC addresses"));
         }
 
-        Ok(Scenario {
+        let scenario = Scenario {
             name,
             seed,
             capture,
@@ -133,6 +134,37 @@ impl<'t> Cx<'t> {
                 steps,
             },
             server,
-        })
+        };
+        if let Err(broken) = check_combined(&scenario) {
+            let span = span_of(&root, &broken.field).unwrap_or(root.span.start..root.span.start);
+            return Err(self
+                .error(span, &broken.field, broken.message)
+                .with_help(broken.help));
+        }
+        Ok(scenario)
     }
+}
+
+/// Where the value at a dotted `field` (`server.echo.times`,
+/// `client.steps[2].steps[0]`) is written; `None` when the file leaves it out
+/// (a default), or for `server.echo.*` written as `server.*`.
+fn span_of(root: &Table<'_, '_>, field: &str) -> Option<Range<usize>> {
+    let mut here: Option<&Value<'_>> = None;
+    for part in field.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => (key, rest.strip_suffix(']')?.parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let found = match here.map(|v| v.get_ref()) {
+            None => root.get(key)?,
+            Some(DeValue::Table(map)) => map.get(key)?,
+            Some(_) => return None,
+        };
+        here = Some(match (index, found.get_ref()) {
+            (None, _) => found,
+            (Some(i), DeValue::Array(items)) => items.get(i)?,
+            (Some(_), _) => return None,
+        });
+    }
+    here.map(|v| v.span())
 }

@@ -196,8 +196,29 @@ pub(super) fn quoted_list(names: &[&str]) -> String {
     }
 }
 
+/// Longest input an error message quotes whole, in characters.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `text` as an error message quotes it: whole up to [`QUOTE_CHARS`]
+/// characters, else its start, `…` and its length, so a 10 MB key or value
+/// does not come back as a 10 MB message.
+pub fn clip(text: &str) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(QUOTE_CHARS - 3).collect();
+    format!("{start}… ({} bytes)", text.len())
+}
+
+/// Longest word the did-you-mean search looks at: nothing longer is a
+/// misspelling of a short name, and the distance costs length × length.
+const MAX_GUESS_LEN: usize = 64;
+
 /// The allowed name closest to a misspelt one, if any is close enough.
 pub(super) fn closest<'n>(word: &str, names: &[&'n str]) -> Option<&'n str> {
+    if word.len() > MAX_GUESS_LEN {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     names
         .iter()

@@ -10,6 +10,8 @@ use crate::scenario::model::{FlagBits, Micros, defaults};
 pub(crate) const KIB: u64 = 1024;
 pub(crate) const GIB: u64 = 1024 * 1024 * 1024;
 
+/// Largest scenario file read (16 MiB): the biggest real one is a few kB.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Longest duration accepted anywhere: one day.
 pub(super) const MAX_DURATION_US: u128 = 86_400 * 1_000_000;
 /// Smallest drop-tail queue: one full Ethernet frame.
@@ -21,7 +23,17 @@ pub(crate) const MAX_SEND_BYTES: u64 = 1 << 40;
 pub(crate) const MAX_ECHO_TIMES: u64 = 1_000_000;
 pub(crate) const MAX_BACKLOG: u64 = 4096;
 pub(super) const MAX_CONNECTIONS: u64 = 10_000;
+/// An echo's reply to one recv (`recv` bytes, at most the receive buffer,
+/// `times` over), which is built in memory before it is sent.
+pub(crate) const MAX_ECHO_REPLY: u64 = GIB;
+/// Socket buffers of one host: sockets (connections, and on the server the
+/// listening backlog too) times `rx_buffer + tx_buffer`.
+pub(crate) const MAX_SOCKET_MEMORY: u64 = 4 * GIB;
 
+/// Largest seed: 2^64-1. Files hold seeds past 2^63-1 (the property search
+/// saved such seeds in tests/fixtures/engine-bugs/), so the whole u64 range
+/// is accepted everywhere, as sim-scenarios/README.md says.
+pub const MAX_SEED: u64 = u64::MAX;
 pub(super) const DEFAULT_SEED: u64 = defaults::SEED;
 pub(super) const DEFAULT_MAX_SIM_TIME: Micros = defaults::MAX_SIM_TIME;
 pub(super) const DEFAULT_MAX_EVENTS: u64 = defaults::MAX_EVENTS;

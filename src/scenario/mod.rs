@@ -22,19 +22,26 @@
 //!
 //! - this file: [`load`] and [`parse`];
 //! - `model.rs`: the validated scenario, every value in its unit;
-//! - `document.rs`: the top level and the checks that span tables;
+//! - `document.rs`: the top level;
+//! - `combined.rs`: the checks that span values (one network, socket step
+//!   order, products of counts), for files and overrides alike;
 //! - `link.rs`, `hosts.rs`, `steps.rs`: one section of the file each;
+//! - `socket_order.rs`: a client's socket steps in an order that means something;
 //! - `cx.rs`: typed values read from the TOML tree, with spans for errors;
 //! - `units.rs`: durations, rates and sizes as files spell them;
+//! - `address.rs`: which IPv4 addresses a host can have;
 //! - `limits.rs`: bounds, defaults, and the keys each table accepts;
 //! - `error.rs`: the error and its did-you-mean;
 //! - `overrides/`: `--set` paths applied to a scenario, and settings shown
 //!   back in the same form.
 
+use std::io::Read;
 use std::path::Path;
 
 use toml::de::DeTable;
 
+mod address;
+mod combined;
 mod cx;
 mod document;
 mod error;
@@ -43,11 +50,14 @@ mod limits;
 mod link;
 pub mod model;
 pub mod overrides;
+mod socket_order;
 mod steps;
 mod units;
 
+pub use combined::{Combined, check_combined};
 use cx::Cx;
-pub use error::ScenarioError;
+pub use error::{QUOTE_CHARS, ScenarioError, clip};
+pub use limits::MAX_SEED;
 pub(crate) use limits::*;
 pub use units::{parse_duration, parse_rate, parse_size};
 
@@ -60,9 +70,25 @@ use crate::scenario::model::Scenario;
 /// Read and validate the scenario file at `path`; its name is the file stem.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         ScenarioError::without_position(&file, "", format!("cannot read the scenario file: {e}"))
-    })?;
+    };
+    // At most one byte past the limit is read, so `/dev/zero` or a huge
+    // file is refused without taking memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::without_position(
+            &file,
+            "",
+            format!(
+                "the scenario file is larger than {} MiB, the limit; is this the right file?",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {

@@ -6,15 +6,17 @@ use crate::scenario::cx::{Cx, Res, Table, Value, to_usize};
 use crate::scenario::error::{closest, list};
 use crate::scenario::limits::{MAX_RECV, MAX_SEND_BYTES, REPEAT_KEYS, STEP_KINDS};
 use crate::scenario::model::Step;
+use crate::scenario::socket_order::Socket;
 
 impl<'t> Cx<'t> {
-    /// A non-empty list of steps. `connected` records whether a `connect` has
-    /// been seen (in program order) so socket use before it is caught.
+    /// A non-empty list of steps. `socket` is where the client's socket
+    /// stands (in program order), so that use before `connect`, a second
+    /// `connect` and use after `close` are caught (`socket_order.rs`).
     pub(super) fn steps(
         &self,
         value: &Value<'_>,
         field: &str,
-        connected: &mut bool,
+        socket: &mut Socket,
     ) -> Res<Vec<Step>> {
         let DeValue::Array(items) = value.get_ref() else {
             return Err(self
@@ -33,17 +35,14 @@ impl<'t> Cx<'t> {
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| self.step(item, &format!("{field}[{i}]"), connected))
+            .map(|(i, item)| self.step(item, &format!("{field}[{i}]"), socket))
             .collect()
     }
 
-    pub(super) fn step(&self, value: &Value<'_>, field: &str, connected: &mut bool) -> Res<Step> {
+    pub(super) fn step(&self, value: &Value<'_>, field: &str, socket: &mut Socket) -> Res<Step> {
         let step = match value.get_ref() {
             DeValue::String(s) => match s.as_ref() {
-                "connect" => {
-                    *connected = true;
-                    return Ok(Step::Connect);
-                }
+                "connect" => Step::Connect,
                 "close" => Step::Close,
                 "shutdown" => Step::Shutdown,
                 other => {
@@ -120,7 +119,7 @@ impl<'t> Cx<'t> {
                     "recv" => Step::Recv(to_usize(self.size_in(inner, f, 1, MAX_RECV)?)),
                     "recv_all" => Step::RecvAll(to_usize(self.size_in(inner, f, 1, MAX_RECV)?)),
                     "sleep" => return Ok(Step::Sleep(self.duration(inner, f)?)),
-                    _ => return self.repeat(inner, f, connected),
+                    _ => return self.repeat(inner, f, socket),
                 }
             }
             _ => {
@@ -131,31 +130,24 @@ impl<'t> Cx<'t> {
                 ));
             }
         };
-        if !*connected {
-            let verb = match &step {
-                Step::Send(_) | Step::SendBytes(_) => "sends",
-                Step::Recv(_) | Step::RecvAll(_) => "receives",
-                Step::Shutdown => "shuts down",
-                _ => "closes",
-            };
-            return Err(self
-                .error(
-                    value.span(),
-                    field,
-                    format!("`{field}` {verb} before the client has connected"),
-                )
-                .with_help("the client's first socket step must be \"connect\""));
-        }
+        *socket = socket.after(&step).map_err(|misuse| {
+            self.error(value.span(), field, misuse.message(field))
+                .with_help(misuse.help())
+        })?;
         Ok(step)
     }
 
-    pub(super) fn repeat(&self, value: &Value<'_>, field: &str, connected: &mut bool) -> Res<Step> {
+    pub(super) fn repeat(&self, value: &Value<'_>, field: &str, socket: &mut Socket) -> Res<Step> {
         let table = self.table(value, field)?;
         self.known_keys(&table, REPEAT_KEYS)?;
         let times = self.req(&table, "times", |cx, v, f| {
             cx.u32_in(v, f, 1, "a repeat count")
         })?;
-        let steps = self.req(&table, "steps", |cx, v, f| cx.steps(v, f, connected))?;
+        let steps = self.req(&table, "steps", |cx, v, f| cx.steps(v, f, socket))?;
+        if times >= 2 {
+            // The second round starts where the first left the socket.
+            self.req(&table, "steps", |cx, v, f| cx.steps(v, f, socket))?;
+        }
         Ok(Step::Repeat { times, steps })
     }
 }

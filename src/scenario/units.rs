@@ -22,7 +22,7 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
         "h" => 3_600_000_000,
         "" => {
             return Err(format!(
-                "duration \"{}\" has no unit; write it like \"{}ms\" (units: us, ms, s, min)",
+                "duration \"{}\" has no unit; write it like \"{}ms\" (units: us, ms, s, min, h)",
                 s.trim(),
                 s.trim()
             ));
@@ -35,7 +35,7 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
         }
         other => {
             return Err(format!(
-                "unknown unit \"{other}\" in duration \"{}\"; use us, ms, s or min",
+                "unknown unit \"{other}\" in duration \"{}\"; use us, ms, s, min or h",
                 s.trim()
             ));
         }
@@ -164,7 +164,16 @@ fn split_quantity<'a>(
     if fraction.len() > 18 {
         return Err(format!("{kind} \"{t}\" has too many decimal places"));
     }
-    Ok((Decimal { whole, fraction }, unit.trim()))
+    // Plain spaces only between number and unit: a non-breaking or other
+    // Unicode space looks like one but is a different character.
+    let unit = unit.trim_start_matches([' ', '\t']);
+    if let Some(c) = unit.chars().next().filter(|c| c.is_whitespace()) {
+        return Err(format!(
+            "{kind} \"{t}\" has a U+{:04X} space before its unit; use a plain space or none",
+            u32::from(c)
+        ));
+    }
+    Ok((Decimal { whole, fraction }, unit))
 }
 
 /// `number * factor`, if that is a whole number.

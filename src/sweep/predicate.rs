@@ -12,6 +12,7 @@
 //! it is not zero. `&&` binds tighter than `||`, as in C and Rust.
 
 use super::metrics::{METRICS, RunRow};
+use crate::scenario::clip;
 
 /// A parsed predicate.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,12 +64,29 @@ pub struct PredicateError {
     pub message: String,
 }
 
+/// Longest predicate accepted, in bytes: every `&&` is a level of the
+/// evaluator's recursion, so length bounds its depth too.
+pub const MAX_LEN: usize = 1000;
+/// Deepest nesting of `(` and `!` accepted (the parser recurses on each).
+pub const MAX_NESTING: usize = 32;
+/// How much of the predicate an error quotes, around the error.
+const QUOTED: usize = 80;
+
 impl std::fmt::Display for PredicateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chars: Vec<char> = self.text.chars().collect();
         let col = self.text[..self.at.min(self.text.len())].chars().count();
+        // A window of at most QUOTED characters around the error.
+        let start = col
+            .saturating_sub(QUOTED / 2)
+            .min(chars.len().saturating_sub(QUOTED));
+        let end = (start + QUOTED).min(chars.len());
+        let before = if start > 0 { "…" } else { "" };
+        let after = if end < chars.len() { "…" } else { "" };
+        let shown: String = chars[start..end].iter().collect();
         writeln!(f, "invalid --find predicate: {}", self.message)?;
-        writeln!(f, "  {}", self.text)?;
-        write!(f, "  {}^", " ".repeat(col))
+        writeln!(f, "  {before}{shown}{after}")?;
+        write!(f, "  {}^", " ".repeat(col - start + before.chars().count()))
     }
 }
 
@@ -82,11 +100,21 @@ impl Predicate {
             at,
             message,
         };
+        if text.len() > MAX_LEN {
+            return Err(err(
+                MAX_LEN,
+                format!(
+                    "the predicate is {} bytes long; the limit is {MAX_LEN}",
+                    text.len()
+                ),
+            ));
+        }
         let tokens = lex(text).map_err(|(at, m)| err(at, m))?;
         let mut p = Parser {
             tokens: &tokens,
             pos: 0,
             end: text.len(),
+            depth: 0,
         };
         let expr = p.or().map_err(|(at, m)| err(at, m))?;
         if let Some((at, t)) = tokens.get(p.pos) {
@@ -175,12 +203,27 @@ fn lex(text: &str) -> Result<Vec<Spanned>, (usize, String)> {
                 return Err((i, format!("write `{op}`")));
             }
             b'0'..=b'9' | b'.' => {
+                // Letters and digits run on (`1e999`, `5ms`): one word, then
+                // judged whole, so no part of it is taken for a metric.
                 let len = text[i..]
-                    .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '_'))
                     .unwrap_or(text.len() - i);
-                let n = text[i..i + len]
-                    .parse::<f64>()
-                    .map_err(|_| (i, format!("{:?} is not a number", &text[i..i + len])))?;
+                let word = &text[i..i + len];
+                let n = word
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.')
+                    .then(|| word.parse::<f64>().ok())
+                    .flatten()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| {
+                        (
+                            i,
+                            format!(
+                                "`{}` is not a number; write plain decimals such as 1000 or 0.5",
+                                clip(word)
+                            ),
+                        )
+                    })?;
                 (Token::Number(n), len)
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
@@ -188,6 +231,7 @@ fn lex(text: &str) -> Result<Vec<Spanned>, (usize, String)> {
                     .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
                     .unwrap_or(text.len() - i);
                 let name = &text[i..i + len];
+                let shown = format!("`{}`", clip(name));
                 let token = match name {
                     "true" => Token::Number(1.0),
                     "false" => Token::Number(0.0),
@@ -200,7 +244,7 @@ fn lex(text: &str) -> Result<Vec<Spanned>, (usize, String)> {
                             return Err((
                                 i,
                                 format!(
-                                    "unknown metric `{name}`; known metrics: {}",
+                                    "unknown metric {shown}; known metrics: {}",
                                     names.join(", ")
                                 ),
                             ));
@@ -225,6 +269,8 @@ struct Parser<'t> {
     tokens: &'t [Spanned],
     pos: usize,
     end: usize,
+    /// Open `(` and `!` around the current position.
+    depth: usize,
 }
 
 type Parsed = Result<Expr, (usize, String)>;
@@ -258,10 +304,25 @@ impl Parser<'_> {
 
     fn not(&mut self) -> Parsed {
         if self.peek() == Some(&Token::Not) {
+            self.enter()?;
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.compare()
+    }
+
+    /// One more level of `(` or `!`, refused past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), (usize, String)> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err((
+                self.here(),
+                format!("nested deeper than {MAX_NESTING} levels of `(` and `!`"),
+            ));
+        }
+        Ok(())
     }
 
     fn compare(&mut self) -> Parsed {
@@ -294,8 +355,10 @@ impl Parser<'_> {
                 Ok(Expr::Metric(n))
             }
             Some(Token::Open) => {
+                self.enter()?;
                 self.pos += 1;
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Token::Close) {
                     return Err((self.here(), "expected `)`".to_string()));
                 }

@@ -2,8 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::check_combined;
 use crate::scenario::model::Scenario;
 use crate::scenario::overrides::{self, Setting};
+
+/// Runs whose rows one process keeps (a sweep's table or plot, a shard,
+/// a merge): about 200 bytes each, so 400 MB at most. `--find` keeps one
+/// batch at a time and is not limited; larger grids run as shards, each
+/// shard within the limit, merged in parts of at most this many.
+pub const MAX_KEPT_RUNS: u64 = 2_000_000;
+
+/// Refuse to keep `runs` rows past [`MAX_KEPT_RUNS`], saying what to do.
+pub fn check_kept_runs(runs: u64) -> Result<(), String> {
+    if runs > MAX_KEPT_RUNS {
+        return Err(format!(
+            "this would keep {runs} runs' rows in memory; the limit is {MAX_KEPT_RUNS} (about 200 bytes each): use fewer seeds or cells, more shards (--shard I/N), or --find, which streams"
+        ));
+    }
+    Ok(())
+}
 
 /// An inclusive range of seeds, `first..last` (`1..1000` is 1000 seeds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +56,10 @@ impl SeedRange {
             ));
         }
         if range.last - range.first >= u64::from(u32::MAX) {
-            return Err(format!("--seeds {text}: too many seeds"));
+            return Err(format!(
+                "--seeds {text}: too many seeds; at most {} in one sweep",
+                u32::MAX
+            ));
         }
         Ok(range)
     }
@@ -188,6 +208,9 @@ impl Plan {
             }
             overrides::apply(&mut base, name, value).map_err(|e| e.to_string())?;
         }
+        if !set.is_empty() {
+            check_combined(&base).map_err(|broken| format!("with the overrides, {broken}"))?;
+        }
         let mut seen: Vec<Vec<String>> = Vec::new();
         for v in &vary {
             if seed_named(&v.name) {
@@ -211,6 +234,8 @@ impl Plan {
                 let mut probe = base.clone();
                 overrides::apply(&mut probe, &v.name, value)
                     .map_err(|e| format!("--vary {}: {e}", v.name))?;
+                check_combined(&probe)
+                    .map_err(|broken| format!("--vary {}={value}: {broken}", v.name))?;
             }
         }
         let settings = overrides::settings(&base)
@@ -234,6 +259,11 @@ impl Plan {
             let mut s = base.clone();
             for (v, value) in spec.vary.iter().zip(spec.cell_values(cell)) {
                 overrides::apply(&mut s, &v.name, value).expect("checked above");
+            }
+            if !spec.vary.is_empty() {
+                check_combined(&s).map_err(|broken| {
+                    format!("--vary cell {}: {broken}", spec.cell_set(cell).join(" "))
+                })?;
             }
             cells.push(s);
         }

@@ -1,6 +1,7 @@
 //! Walking a dotted path into the scenario and setting the value it names.
 //! The paths and their checks mirror `scenario/`, table by table.
 
+use crate::scenario::error::clip;
 use crate::scenario::model::{Dir, Role, Scenario};
 
 use super::OverrideError;
@@ -11,8 +12,8 @@ use super::value::{self as v};
 /// Set one path (no shorthands) to one value.
 pub(super) fn one(s: &mut Scenario, path: &str, value: &str) -> Result<(), OverrideError> {
     let err = |reason: String| OverrideError::new(path, value, reason);
-    let segs = parse_path(path).ok_or_else(|| {
-        err(format!("`{path}` is not a dotted path")).with_help(
+    let segs = parse_path(path).map_err(|why| {
+        err(why).with_help(
             "write a path as in the scenario file, like link.s2c.loss or client.steps[1].recv",
         )
     })?;
@@ -28,13 +29,25 @@ pub(super) fn one(s: &mut Scenario, path: &str, value: &str) -> Result<(), Overr
     })
 }
 
-/// `client.steps[2].recv` → [client, steps[2], recv].
-fn parse_path(path: &str) -> Option<Vec<Seg<'_>>> {
+/// `client.steps[2].recv` → [client, steps[2], recv]; Err: why it is not
+/// a path.
+fn parse_path(path: &str) -> Result<Vec<Seg<'_>>, String> {
+    let not_a_path = || format!("`{}` is not a dotted path", clip(path));
     path.split('.')
         .map(|part| {
             let (key, index) = match part.split_once('[') {
                 Some((key, rest)) => {
-                    let n = rest.strip_suffix(']')?.parse::<usize>().ok()?;
+                    let digits = rest.strip_suffix(']').ok_or_else(not_a_path)?;
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(not_a_path());
+                    }
+                    let n = digits.parse::<usize>().map_err(|_| {
+                        format!(
+                            "`{}`: index {} is far past the end of any list",
+                            clip(path),
+                            clip(digits)
+                        )
+                    })?;
                     (key, Some(n))
                 }
                 None => (part, None),
@@ -43,7 +56,11 @@ fn parse_path(path: &str) -> Option<Vec<Seg<'_>>> {
                 && key
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            ok.then_some(Seg { key, index })
+            if ok {
+                Ok(Seg { key, index })
+            } else {
+                Err(not_a_path())
+            }
         })
         .collect()
 }

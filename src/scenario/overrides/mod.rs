@@ -26,6 +26,7 @@ mod value;
 
 use std::fmt;
 
+use crate::scenario::error::clip;
 use crate::scenario::model::Scenario;
 
 pub use show::{Setting, describe, settings};
@@ -103,12 +104,15 @@ impl OverrideError {
 
 impl fmt::Display for OverrideError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Inputs are quoted clipped: a 10 MB value is not echoed whole.
         match &self.origin {
-            Some(origin) => write!(f, "invalid `{origin}`: {}", self.reason)?,
+            Some(origin) => write!(f, "invalid `{}`: {}", clip(origin), self.reason)?,
             None => write!(
                 f,
                 "invalid override `{}={}`: {}",
-                self.path, self.value, self.reason
+                clip(&self.path),
+                clip(&self.value),
+                self.reason
             )?,
         }
         if let Some(help) = &self.help {
@@ -132,6 +136,15 @@ pub fn apply(scenario: &mut Scenario, path: &str, value: &str) -> Result<(), Ove
             // Report the name as the user wrote it.
             e.path = path.to_string();
             e.value = value.to_string();
+            // The reasons quote the value; a long one only in part.
+            for v in [value, value.trim()] {
+                if v.chars().count() > crate::scenario::QUOTE_CHARS {
+                    e.reason = e
+                        .reason
+                        .replace(&format!("{v:?}"), &format!("{:?}", clip(v)))
+                        .replace(v, &clip(v));
+                }
+            }
             e
         })?;
     }

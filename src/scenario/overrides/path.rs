@@ -76,7 +76,10 @@ pub(super) fn unknown(prefix: &str, key: &str, allowed: &[&str]) -> Walk {
         None => format!("expected one of: {}", allowed.join(", ")),
     };
     Walk::Unknown {
-        reason: format!("unknown field `{key}` {place}"),
+        reason: format!(
+            "unknown field `{}` {place}",
+            crate::scenario::error::clip(key)
+        ),
         help: Some(help),
     }
 }
@@ -112,6 +115,11 @@ pub(super) fn leaf<'a>(prefix: &str, rest: &[Seg<'a>]) -> Result<&'a str, Walk> 
 
 /// The allowed word nearest to `word`, if it is close enough to be a typo.
 pub(super) fn closest<'n>(word: &str, names: &[&'n str]) -> Option<&'n str> {
+    // Nothing this long is a typo of a short name; the distance costs
+    // length × length.
+    if word.len() > 64 {
+        return None;
+    }
     names
         .iter()
         .map(|n| (edit_distance(word, n), *n))

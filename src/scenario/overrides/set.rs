@@ -15,7 +15,7 @@ use super::path::{
 
 pub(super) fn set_top(s: &mut Scenario, key: &str, value: &str) -> Res {
     match key {
-        "seed" => s.seed = v::int_in(key, value, 0, u64::MAX, "an integer")?,
+        "seed" => s.seed = v::int_in(key, value, 0, crate::scenario::MAX_SEED, "an integer")?,
         "capture" => {
             s.capture = v::choice(
                 key,

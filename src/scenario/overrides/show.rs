@@ -208,6 +208,9 @@ fn step_values(steps: &[Step], prefix: &str, put: &mut impl FnMut(String, String
 /// Values with spaces, quotes or control characters are quoted with escapes.
 pub fn describe(settings: &[Setting]) -> String {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    // Where each group is in `groups` (which keeps first-seen order): a
+    // scan for it made 100,000 faults take minutes.
+    let mut position: std::collections::BTreeMap<String, usize> = Default::default();
     for s in settings {
         let (group, key) = match s.path.find(".steps[") {
             Some(at) => {
@@ -220,9 +223,12 @@ pub fn describe(settings: &[Setting]) -> String {
             },
         };
         let item = format!("{key}={}", quote(&s.value));
-        match groups.iter_mut().find(|(g, _)| g == group) {
-            Some((_, items)) => items.push(item),
-            None => groups.push((group.to_string(), vec![item])),
+        match position.get(group) {
+            Some(&at) => groups[at].1.push(item),
+            None => {
+                position.insert(group.to_string(), groups.len());
+                groups.push((group.to_string(), vec![item]));
+            }
         }
     }
     let mut out = String::new();

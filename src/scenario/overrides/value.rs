@@ -116,9 +116,16 @@ pub(crate) fn choice<T: Copy>(path: &str, v: &str, options: &[(&str, T)]) -> Par
     }
 }
 
+/// A host's address: unicast, not loopback, not a /24's network or
+/// broadcast address (see `scenario/address.rs`).
 pub(crate) fn ipv4(path: &str, v: &str) -> Parsed<Ipv4Addr> {
-    v.parse()
-        .map_err(|_| format!("`{path}` must be an IPv4 address like \"192.168.1.13\", got {v:?}"))
+    let ip: Ipv4Addr = v.parse().map_err(|_| {
+        format!("`{path}` must be an IPv4 address like \"192.168.1.13\", got {v:?}")
+    })?;
+    match crate::scenario::address::host_address_problem(ip) {
+        None => Ok(ip),
+        Some(why) => Err(format!("`{path}` {ip} is {why}")),
+    }
 }
 
 /// A unicast MAC address, `02:00:00:00:00:01` (or with dashes).

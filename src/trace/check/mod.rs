@@ -121,13 +121,7 @@ pub fn check_segments(segs: &[Seg], capture_host: Option<Ipv4Addr>) -> Vec<Viola
     let mut checker = rules::Checker::new();
     for s in segs {
         if s.outbound.is_none() && capture_host.is_some() {
-            let mut s = s.clone();
-            s.outbound = match capture_host {
-                Some(h) if s.src == h => Some(true),
-                Some(h) if s.dst == h => Some(false),
-                _ => None,
-            };
-            checker.segment(&s);
+            checker.segment(&marked(s.clone(), capture_host));
         } else {
             checker.segment(s);
         }
@@ -142,6 +136,60 @@ pub fn check_pcapng(bytes: &[u8]) -> Result<Vec<Violation>, String> {
     let segs = capture::read(bytes)?;
     let host = capture::infer_capture_host(&segs);
     Ok(check_segments(&segs, host))
+}
+
+/// What [`check_capture_file`] found: the violations, and how many packets
+/// were checked and skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureReport {
+    /// Every broken rule, in frame order.
+    pub violations: Vec<Violation>,
+    /// Packets read and TCP segments among them.
+    pub tally: capture::Tally,
+}
+
+/// Check the capture file at `path`, streaming it twice (once to find the
+/// capture host, once to check), so memory does not grow with the file,
+/// only with what the rules keep per connection. Errors say why the file
+/// is unreadable, naming the packet; a capture with no TCP segment over
+/// IPv4 is an error too: nothing was checked.
+pub fn check_capture_file(path: &std::path::Path) -> Result<CaptureReport, String> {
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("cannot read: {e}"))
+    };
+    let mut guess = capture::HostGuess::default();
+    capture::read_each(open()?, &mut |s| !guess.see(&s))?;
+    let host = guess.host();
+    let mut checker = rules::Checker::new();
+    let tally = capture::read_each(open()?, &mut |s| {
+        checker.segment(&marked(s, host));
+        true
+    })?;
+    if tally.segments == 0 {
+        return Err(format!(
+            "no TCP segment over IPv4 in its {} packet(s): nothing to check",
+            tally.frames
+        ));
+    }
+    Ok(CaptureReport {
+        violations: checker.finish(),
+        tally,
+    })
+}
+
+/// A segment marked sent or received by `capture_host`, where the capture
+/// itself did not say.
+fn marked(mut s: Seg, capture_host: Option<Ipv4Addr>) -> Seg {
+    if s.outbound.is_none() {
+        s.outbound = match capture_host {
+            Some(h) if s.src == h => Some(true),
+            Some(h) if s.dst == h => Some(false),
+            _ => None,
+        };
+    }
+    s
 }
 
 /// [`check_pcapng`] with the capture host given (`None`: unknown).

@@ -7,7 +7,7 @@
 
 use std::net::Ipv4Addr;
 
-use smoltcp::wire::{EthernetFrame, EthernetProtocol, IpProtocol, Ipv4Packet, TcpPacket};
+use smoltcp::wire::{EthernetFrame, IpProtocol, Ipv4Packet, TcpPacket};
 
 use crate::wire::flags;
 
@@ -78,17 +78,24 @@ const ETHERTYPE_VLAN: u16 = 0x8100;
 const ETHERTYPE_QINQ: u16 = 0x88a8;
 const ETHERTYPE_IPV4: u16 = 0x0800;
 
-/// The IPv4 packet inside a link-layer frame, if it carries one.
-fn ip_payload(link: Link, data: &[u8]) -> Option<&[u8]> {
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+
+/// The network packet inside a link-layer frame and its EtherType (for raw
+/// IP, from the version nibble).
+fn network(link: Link, data: &[u8]) -> Option<(u16, &[u8])> {
     match link {
-        Link::RawIp => Some(data),
+        Link::RawIp => match data.first()? >> 4 {
+            4 => Some((ETHERTYPE_IPV4, data)),
+            6 => Some((ETHERTYPE_IPV6, data)),
+            _ => None,
+        },
         Link::LinuxSll => {
             let proto = u16::from_be_bytes([*data.get(14)?, *data.get(15)?]);
-            (proto == ETHERTYPE_IPV4).then(|| &data[16..])
+            Some((proto, data.get(16..)?))
         }
         Link::LinuxSll2 => {
             let proto = u16::from_be_bytes([*data.first()?, *data.get(1)?]);
-            (proto == ETHERTYPE_IPV4 && data.len() >= 20).then(|| &data[20..])
+            Some((proto, data.get(20..)?))
         }
         Link::Ethernet => {
             let eth = EthernetFrame::new_checked(data).ok()?;
@@ -97,11 +104,47 @@ fn ip_payload(link: Link, data: &[u8]) -> Option<&[u8]> {
             // 802.1Q / 802.1ad tags: 2 bytes of tag control, then the real type.
             while ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ {
                 ethertype = u16::from_be_bytes([*rest.get(2)?, *rest.get(3)?]);
-                rest = &rest[4..];
+                rest = rest.get(4..)?;
             }
-            (EthernetProtocol::from(ethertype) == EthernetProtocol::Ipv4).then_some(rest)
+            Some((ethertype, rest))
         }
     }
+}
+
+/// The IPv4 packet inside a link-layer frame, if it carries one.
+fn ip_payload(link: Link, data: &[u8]) -> Option<&[u8]> {
+    match network(link, data)? {
+        (ETHERTYPE_IPV4, rest) => Some(rest),
+        _ => None,
+    }
+}
+
+/// [`parse`] for `tcpsim check`, which must not pass what it cannot read:
+/// Err (what is wrong with the packet) for an IPv6 packet, and for an IPv4
+/// packet cut shorter than its total length; Ok(None) for a packet that is
+/// not TCP (ARP, UDP, ...), which is skipped and counted.
+pub fn parse_strict(
+    link: Link,
+    data: &[u8],
+    frame: usize,
+    time_us: u64,
+) -> Result<Option<Seg>, String> {
+    match network(link, data) {
+        Some((ETHERTYPE_IPV6, _)) => {
+            return Err("is IPv6; tcpsim check reads IPv4 captures only".to_string());
+        }
+        Some((ETHERTYPE_IPV4, ip)) if ip.len() >= 4 && ip[0] >> 4 == 4 => {
+            let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+            if ip.len() < total {
+                return Err(format!(
+                    "is cut short: its IPv4 packet is {total} bytes, the capture kept {} (a snap length?); the checker compares whole payloads",
+                    ip.len()
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(parse(link, data, frame, time_us))
 }
 
 /// Parse a captured packet; `None` for anything that is not a whole-header
