@@ -118,6 +118,11 @@ impl Simulation {
             FaultBook::new(scenario.faults.clone()),
         );
         let recorder = Recorder::new(scenario.capture, options.recording);
+        if options.recording != Recording::Off {
+            for host in [&client, &server] {
+                host.stack.borrow_mut().record_cwnd();
+            }
+        }
         Simulation {
             scenario,
             hosts: [client, server],
@@ -278,6 +283,17 @@ impl Simulation {
             })
             .collect();
         let (records, connections, counters) = self.recorder.finish();
+        let conn_info = self
+            .hosts
+            .iter()
+            .flat_map(|h| h.stack.borrow().conn_infos())
+            .collect();
+        let mut cwnd: Vec<_> = self
+            .hosts
+            .iter()
+            .flat_map(|h| h.stack.borrow_mut().take_cwnd_samples())
+            .collect();
+        cwnd.sort_by_key(|s| (s.time_us, s.role.index()));
         Trace {
             scenario: self.scenario.name.clone(),
             seed: self.scenario.seed,
@@ -289,6 +305,8 @@ impl Simulation {
             ending,
             end_time_us: self.now,
             counters,
+            conn_info,
+            cwnd,
         }
     }
 }

@@ -106,6 +106,7 @@ impl Stack {
         };
         let now = self.now;
         let resend = self.conns[id].sender.on_ack(now, &a);
+        self.sample_cwnd(id);
         self.emit_resends(id, resend);
     }
 
@@ -172,6 +173,7 @@ impl Stack {
         if fired.zero_window_probe {
             self.zero_window_probe(id);
         }
+        self.sample_cwnd(id);
         self.mark(id);
     }
 

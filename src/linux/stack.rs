@@ -24,6 +24,7 @@ use crate::linux::sender::Sender;
 use crate::linux::sockets::{Route, Slot, Sockets};
 use crate::linux::window::Windows;
 use crate::scenario::model::{Congestion, HostConfig, Micros, Profile, Role};
+use crate::trace::{ConnInfo, CwndSample};
 use crate::wire::frame::{Endpoints, Segment};
 
 /// IPv4 (20) + TCP (20) header bytes inside a 1500-byte MTU.
@@ -105,6 +106,8 @@ pub struct Stack {
     /// While set, `push` hands connection `.0` at most `.1` segments whatever
     /// the congestion window (a loss probe or a zero-window probe).
     pub(super) push_limit: Option<(ConnId, u64)>,
+    /// Congestion-window samples, when the run records them (`record_cwnd`).
+    pub(super) samples: Option<Vec<CwndSample>>,
     /// Connections whose timers must be looked at again.
     pub(super) timers_stale: Marks,
     /// This layer's timers (delayed ACK, tail loss probe) by when they fire.
@@ -151,6 +154,7 @@ impl Stack {
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
             push_limit: None,
+            samples: None,
             timers_stale: Marks::default(),
             fire_at: BTreeSet::new(),
             wake_at: BTreeSet::new(),
@@ -331,5 +335,62 @@ impl Stack {
 pub(super) fn ipv4(addr: IpAddress) -> Ipv4Addr {
     match addr {
         IpAddress::Ipv4(a) => a,
+    }
+}
+
+impl Stack {
+    /// Keep a congestion-window sample after every ACK and timeout.
+    pub fn record_cwnd(&mut self) {
+        self.samples.get_or_insert_with(Vec::new);
+    }
+
+    /// The samples kept so far, taken.
+    pub fn take_cwnd_samples(&mut self) -> Vec<CwndSample> {
+        self.samples
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Each connection's tcp_info now (the `linux` profile's sender).
+    pub fn conn_infos(&self) -> Vec<ConnInfo> {
+        if !self.linux() {
+            return Vec::new();
+        }
+        self.conns
+            .iter()
+            .filter_map(|c| {
+                let ends = c.ends?;
+                Some(ConnInfo {
+                    role: self.role,
+                    local_port: ends.src_port,
+                    remote_port: ends.dst_port,
+                    info: c.sender.info(),
+                })
+            })
+            .collect()
+    }
+
+    /// Sample connection `id`'s window, if samples are kept.
+    pub(super) fn sample_cwnd(&mut self, id: ConnId) {
+        let Some(samples) = self.samples.as_mut() else {
+            return;
+        };
+        let c = &self.conns[id];
+        let (Some(ends), true) = (c.ends, c.sender.started) else {
+            return;
+        };
+        let s = &c.sender;
+        samples.push(CwndSample {
+            time_us: self.now,
+            role: self.role,
+            local_port: ends.src_port,
+            cwnd: s.info().snd_cwnd,
+            ssthresh: s.w.ssthresh,
+            in_flight: s.in_flight(),
+            ca_state: s.ca_state as u8,
+            snd_una: s.snd_una,
+            snd_nxt: s.snd_nxt,
+        });
     }
 }

@@ -3,7 +3,16 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::model::Role;
-use crate::trace::{Ending, Trace};
+use crate::trace::{Ending, TcpInfo, Trace};
+
+/// A tcp_info count summed over every sender of a run.
+fn sum_info(trace: &Trace, count: impl Fn(&TcpInfo) -> u32) -> u64 {
+    trace
+        .conn_info
+        .iter()
+        .map(|c| u64::from(count(&c.info)))
+        .sum()
+}
 
 /// What one run did. Only integers and flags, so a row read back from a
 /// shard file is exactly the row that was written.
@@ -51,6 +60,18 @@ pub struct RunRow {
     pub sent_bytes: u64,
     /// Bytes both programs got from recv().
     pub delivered_bytes: u64,
+    /// Retransmission timeouts, both hosts (the `linux` profile's senders).
+    #[serde(default)]
+    pub rto: u64,
+    /// Segments resent by fast recovery (RACK).
+    #[serde(default)]
+    pub fast_retransmits: u64,
+    /// Tail loss probes.
+    #[serde(default)]
+    pub tlp: u64,
+    /// Retransmissions the peer reported it did not need (D-SACK).
+    #[serde(default)]
+    pub spurious: u64,
 }
 
 /// The metrics `--find` and `--plot` know, with what they mean.
@@ -73,6 +94,16 @@ pub const METRICS: &[(&str, &str)] = &[
     ("rst", "RST segments sent (also: rsts)"),
     ("retransmissions", "data segments sent again (also: retx)"),
     ("dup_acks", "duplicate ACKs"),
+    ("rto", "retransmission timeouts (linux profile)"),
+    (
+        "fast_retransmits",
+        "segments resent by fast recovery, RACK (linux profile)",
+    ),
+    ("tlp", "tail loss probes (linux profile)"),
+    (
+        "spurious",
+        "retransmissions the receiver did not need, by D-SACK (linux profile)",
+    ),
     ("frames", "frames sent by both hosts"),
     ("data_segments", "frames carrying payload"),
     ("dropped", "frames lost on the link"),
@@ -134,6 +165,10 @@ impl RunRow {
             payload_bytes: k.payload_bytes,
             sent_bytes: trace.programs.iter().map(|p| p.sent).sum(),
             delivered_bytes: trace.programs.iter().map(|p| p.received).sum(),
+            rto: sum_info(trace, |i| i.rto_count),
+            fast_retransmits: sum_info(trace, |i| i.fast_retransmits),
+            tlp: sum_info(trace, |i| i.tlp),
+            spurious: sum_info(trace, |i| i.spurious),
         }
     }
 
@@ -161,6 +196,10 @@ impl RunRow {
             "rst" | "rsts" => self.rsts as f64,
             "retransmissions" | "retx" => self.retransmissions as f64,
             "dup_acks" => self.dup_acks as f64,
+            "rto" => self.rto as f64,
+            "fast_retransmits" => self.fast_retransmits as f64,
+            "tlp" => self.tlp as f64,
+            "spurious" => self.spurious as f64,
             "frames" => self.frames as f64,
             "data_segments" => self.data_segments as f64,
             "dropped" => self.dropped as f64,

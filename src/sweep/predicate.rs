@@ -400,6 +400,10 @@ impl RunRow {
             payload_bytes: 0,
             sent_bytes: 0,
             delivered_bytes: 0,
+            rto: 0,
+            fast_retransmits: 0,
+            tlp: 0,
+            spurious: 0,
         }
     }
 }

@@ -156,6 +156,8 @@ pub fn trace() -> Trace {
         ],
         ending: Ending::TimeLimit(12_500_000),
         counters: Default::default(),
+        conn_info: Vec::new(),
+        cwnd: Vec::new(),
         end_time_us: 12_500_000,
     }
 }

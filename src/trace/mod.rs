@@ -11,6 +11,7 @@
 //! - `check/`: TCP's rules checked on a trace or any pcapng capture;
 //! - `expect/`: packetdrill-style expected sequences matched against a trace;
 //! - `fidelity.rs`: row-by-row comparison with reference traces (V0-V4);
+//! - `info.rs`: each sender's tcp_info and its congestion window over time;
 //! - `pcapng.rs`: the capture file, written one packet at a time;
 //! - `text.rs`: how times and notes are written in every output.
 
@@ -22,6 +23,7 @@ pub mod expect;
 pub mod fidelity;
 #[cfg(test)]
 pub(crate) mod fixture;
+mod info;
 pub mod pcapng;
 pub mod text;
 
@@ -50,6 +52,7 @@ impl Fate {
 }
 
 pub use crate::wire::flags;
+pub use info::{ConnInfo, CwndSample, TcpInfo};
 
 /// One captured frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,4 +207,9 @@ pub struct Trace {
     pub end_time_us: Micros,
     /// Counts over every frame of the run.
     pub counters: Counters,
+    /// Each connection's sender at the end (the `linux` profile's), both ends.
+    pub conn_info: Vec<ConnInfo>,
+    /// Both senders' congestion windows after every ACK and timeout, when
+    /// frames are recorded.
+    pub cwnd: Vec<CwndSample>,
 }

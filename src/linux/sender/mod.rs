@@ -39,8 +39,6 @@ pub(crate) mod rtt;
 pub(crate) mod timer;
 pub(crate) mod xmit;
 
-pub use info::TcpInfo;
-
 use crate::linux::sender::cc::Module;
 use crate::linux::sender::cwnd::{INFINITE_SSTHRESH, Window};
 use crate::linux::sender::queue::RtxQueue;

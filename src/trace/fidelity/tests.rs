@@ -68,6 +68,8 @@ fn trace_of(rows: &[RefRow]) -> Trace {
         programs: vec![],
         ending: Ending::Finished,
         counters: Default::default(),
+        conn_info: Vec::new(),
+        cwnd: Vec::new(),
         end_time_us: 0,
     }
 }
