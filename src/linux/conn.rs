@@ -6,6 +6,7 @@ use crate::linux::close::Closing;
 use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::nagle::Nagle;
+use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::Slot;
 use crate::linux::window::Windows;
@@ -88,6 +89,8 @@ pub(super) struct Conn {
     pub(super) win: Windows,
     /// Duplicate ACKs and the fast retransmissions they start (`dup_ack.rs`).
     pub(super) dup: DupAcks,
+    /// Out-of-order ranges for SACK blocks, and immediate ACKs (`sack.rs`).
+    pub(super) rsack: RcvSack,
     /// Linux's ACK policy (`ack_policy.rs`).
     pub(super) acks: AckPolicy,
     /// Deferred pure ACK frame, sent when its timer fires.

@@ -8,7 +8,7 @@ use crate::linux::conn::{ConnId, Gone};
 use crate::linux::dup_ack::DupVerdict;
 use crate::linux::listen::SynOptions;
 use crate::linux::sockets::Route;
-use crate::linux::stack::Stack;
+use crate::linux::stack::{ArrivingData, Stack};
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
 use crate::wire::seq;
@@ -26,15 +26,17 @@ impl Stack {
     /// never changes a frame's bytes); None when it is not TCP.
     pub fn inbound(&mut self, frame: Vec<u8>, seg: Option<Segment>) {
         let Some(seg) = seg else {
-            self.arrivals.push_back((frame, None));
+            self.arrivals.push_back((frame, None, None));
             return;
         };
+        self.arriving = None;
         if let Some(frame) = self.screen(frame, &seg) {
             let route = Route {
                 local: seg.ends.reversed(),
                 listener_may_take: seg.flags & (flags::ACK | flags::RST) == 0,
             };
-            self.arrivals.push_back((frame, Some(route)));
+            let data = self.arriving.take();
+            self.arrivals.push_back((frame, Some(route), data));
         }
     }
 
@@ -185,6 +187,21 @@ impl Stack {
         if acceptable {
             self.sender_inbound(id, &frame, seg, win_update);
         }
+        let c = &self.conns[id];
+        let data_end = seg.seq.wrapping_add(seg.payload_len);
+        if let Some(first) = c.win.rcv_base {
+            // Old duplicates get a D-SACK even though Linux drops them
+            // unread (tcp_send_dupack); data beyond the window is dropped.
+            let old = c.win.rcv_nxt(queued).is_some_and(|r| seq::le(data_end, r));
+            self.arriving = Some(ArrivingData {
+                id,
+                start: seg.seq,
+                end: data_end,
+                first,
+                data: seg.payload_len > 0 && (acceptable || old),
+                fin: seg.has(flags::FIN) && acceptable,
+            });
+        }
         let mut seen = *seg;
         if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
             frame::set_window_in_place(&mut frame, u16::MAX);
@@ -255,9 +272,26 @@ impl Stack {
             self.sockets
                 .ingress(&mut self.iface, &mut self.device, now, frame, None);
         }
-        while let Some((frame, route)) = self.arrivals.pop_front() {
+        // Replies smoltcp writes while it takes a frame in (an ACK for
+        // out-of-order data) go through this layer at once, so that the SACK
+        // blocks they get are those of the data received so far, not of
+        // frames later in the same batch.
+        let linux = self.linux();
+        while let Some((frame, route, data)) = self.arrivals.pop_front() {
+            if let Some(d) = data {
+                let rsack = &mut self.conns[d.id].rsack;
+                if d.data {
+                    rsack.on_data(d.start, d.end, d.first);
+                }
+                if d.fin {
+                    rsack.on_fin(d.end);
+                }
+            }
             self.sockets
                 .ingress(&mut self.iface, &mut self.device, now, frame, route);
+            if linux {
+                self.drain_device();
+            }
         }
         self.drain_device();
     }

@@ -41,6 +41,8 @@
 //!   tcp_acceptable_seq, tcp_sequence);
 //! - `hold.rs`: bytes smoltcp would send past the peer's window;
 //! - `dup_ack.rs`: duplicate ACKs and the fast retransmissions they start;
+//! - `sack.rs`: the receiver's SACK and D-SACK blocks and immediate ACKs
+//!   for out-of-order data (RFC 2018, 2883; RFC 5681 4.2);
 //! - `sender/`, `send.rs`: congestion control, loss detection and recovery,
 //!   the retransmission timer and the tail loss probe (RFC 5681, 6298, 6937,
 //!   8985, 9438), for the `linux` profile.
@@ -60,6 +62,7 @@ mod nagle;
 mod outbound;
 mod push;
 mod resets;
+mod sack;
 mod send;
 pub mod sender;
 pub(crate) mod sockets;

@@ -2,6 +2,7 @@
 //! passed through the ACK policy, and given a note saying why each was sent.
 
 use crate::linux::ack_policy::AckDecision;
+use crate::linux::conn::Conn;
 use crate::linux::conn::ConnId;
 use crate::linux::hold::Admit;
 use crate::linux::stack::{Outgoing, Stack};
@@ -74,7 +75,20 @@ impl Stack {
         let now = self.now;
         let c = &mut self.conns[id];
         c.win.on_sent(&seg);
-        if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE {
+        let (frame, seg) = if linux && seg.has(flags::ACK) && !seg.has(flags::RST) {
+            with_sack_blocks(c, frame, seg)
+        } else {
+            (frame, seg)
+        };
+        if linux && seg.is_pure_ack() && c.rsack.ack_now && c.gone.is_none() {
+            note = if c.rsack.has_gap() {
+                "out-of-order data: ACK at once with SACK blocks (RFC 5681 4.2, RFC 2018)"
+                    .to_string()
+            } else {
+                "ACK at once: a gap filled or a duplicate arrived (RFC 5681 4.2)".to_string()
+            };
+        } else if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE
+        {
             match c.acks.decide(now, seg.ack) {
                 AckDecision::Now(why) => note = why.to_string(),
                 AckDecision::Defer { .. } => {
@@ -84,6 +98,7 @@ impl Stack {
             }
         }
         if seg.has(flags::ACK) {
+            c.rsack.on_ack_sent();
             c.acks.on_ack_sent(seg.ack);
             c.win.sent_win = Some(seg.win);
             if c.acks.deferred_due.is_none() {
@@ -277,5 +292,28 @@ impl Stack {
         );
         let seg = frame::parse(&frame);
         self.outbox.push(Outgoing { frame, note, seg });
+    }
+}
+
+/// An ACK-bearing segment with the receiver's SACK blocks as Linux puts them
+/// (`sack.rs`), in place of smoltcp's (at most one, on out-of-order ACKs only).
+fn with_sack_blocks(c: &Conn, frame: Vec<u8>, seg: Segment) -> (Vec<u8>, Segment) {
+    if !c.sender.sack_ok {
+        return (frame, seg);
+    }
+    let Some(mut opts) = options::parse_options(&frame) else {
+        return (frame, seg);
+    };
+    let blocks = c.rsack.blocks(options::sack_room(opts.ts.is_some()));
+    if blocks == opts.sack {
+        return (frame, seg);
+    }
+    opts.sack = blocks;
+    match options::with_options(&frame, &opts) {
+        Some(out) => {
+            let seg = frame::parse(&out).unwrap_or(seg);
+            (out, seg)
+        }
+        None => (frame, seg),
     }
 }

@@ -20,6 +20,7 @@ use crate::linux::hold::WindowHold;
 use crate::linux::listen::{Listener, SynOptions};
 use crate::linux::marks::Marks;
 use crate::linux::nagle::Nagle;
+use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::{Route, Slot, Sockets};
 use crate::linux::window::Windows;
@@ -44,6 +45,21 @@ thread_local! {
 /// handed over through a thread-local set before every poll of a host.
 pub(super) fn tsval_now() -> u32 {
     TSVAL_NOW.with(Cell::get)
+}
+
+/// Data a frame brings, noted when it is screened and applied to the
+/// connection's SACK state (`sack.rs`) when smoltcp takes the frame in.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ArrivingData {
+    pub(super) id: ConnId,
+    pub(super) start: u32,
+    pub(super) end: u32,
+    /// The peer's first sequence number (IRS + 1).
+    pub(super) first: u32,
+    /// Payload to count (acceptable, or an old duplicate).
+    pub(super) data: bool,
+    /// An acceptable FIN ends it.
+    pub(super) fin: bool,
 }
 
 /// A frame leaving the host, with the simulator's note for it.
@@ -84,7 +100,10 @@ pub struct Stack {
     pub outbox: Vec<Outgoing>,
     pub(super) next_ephemeral: u16,
     /// Frames screened by `inbound`, waiting for smoltcp, with where they go.
-    pub(super) arrivals: VecDeque<(Vec<u8>, Option<Route>)>,
+    pub(super) arrivals: VecDeque<(Vec<u8>, Option<Route>, Option<ArrivingData>)>,
+    /// The data of the frame `screen` is looking at, for the receiver's SACK
+    /// state when smoltcp takes the frame in (`ingress`), in arrival order.
+    pub(super) arriving: Option<ArrivingData>,
     /// The connection each slot belongs to (None: a listening socket, or free).
     pub(super) slot_owner: Vec<Option<ConnId>>,
     /// Listening sockets touched since `after_ingress` last looked.
@@ -145,6 +164,7 @@ impl Stack {
             outbox: Vec::new(),
             next_ephemeral: first_ephemeral,
             arrivals: VecDeque::new(),
+            arriving: None,
             slot_owner: Vec::new(),
             idle_touched: BTreeSet::new(),
             adopt_epoch: 0,
@@ -215,6 +235,7 @@ impl Stack {
             nagle: Nagle::default(),
             win: Windows::default(),
             dup: DupAcks::default(),
+            rsack: RcvSack::default(),
             acks: AckPolicy::new(self.config.delayed_ack, mss),
             deferred: None,
             snd_max: None,
