@@ -39,6 +39,8 @@
 
 pub mod engine;
 pub mod linux;
+#[cfg(feature = "tokio")]
+pub mod net;
 pub mod program;
 pub mod render;
 pub mod scenario;

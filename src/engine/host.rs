@@ -134,6 +134,11 @@ impl Host {
         if let Status::Sleeping(t) | Status::Waiting(t) = self.status {
             consider(Some(t));
         }
+        if self.status != Status::Done && self.program.ready(&self.os) {
+            // A task was woken (by a timer outside the stack, or by a change
+            // the stack made after the program ran): as soon as possible.
+            consider(Some(self.stack.borrow().now));
+        }
         wake
     }
 
@@ -174,8 +179,11 @@ impl Host {
         std::mem::take(&mut self.stack.borrow_mut().outbox)
     }
 
-    /// Nothing left to do: program finished, nothing queued or unacknowledged.
+    /// Nothing left to do: program finished (or a server with nothing to do
+    /// but wait for connections), nothing queued or unacknowledged.
     pub fn finished(&self) -> bool {
-        self.status == Status::Done && self.rx_waiting.is_empty() && self.stack.borrow().quiescent()
+        (self.status == Status::Done || self.program.idle_server())
+            && self.rx_waiting.is_empty()
+            && self.stack.borrow().quiescent()
     }
 }

@@ -5,14 +5,20 @@ use crate::engine::fault::FaultBook;
 use crate::engine::host::Host;
 use crate::engine::link::Link;
 use crate::engine::record::{Recorder, Sink, io_error};
+use crate::program::driver::Timers;
 use crate::program::{Client, Echo, Parallel, Program};
 use crate::scenario::model::{ClientProgram, Dir, Micros, Role, Scenario};
 use crate::trace::pcapng::PcapngStream;
 use crate::trace::{Ending, ProgramSummary, Trace};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 pub use crate::engine::record::Recording;
+
+/// How far past the time limit the tokio clock looks for a timer when
+/// nothing else is pending (a year of virtual time, well within tokio's range).
+const YEAR: Micros = 365 * 24 * 3600 * 1_000_000;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +49,10 @@ impl Default for RunOptions {
 pub struct Simulation {
     scenario: Scenario,
     hosts: [Host; 2],
+    /// Timers outside the hosts' stacks (the tokio runtime of `tcpsim::net`
+    /// programs), asked before the clock moves. After `hosts`, so the
+    /// hosts' tasks are dropped before the runtime they registered timers with.
+    timers: Option<Rc<dyn Timers>>,
     link: Link,
     recorder: Recorder,
     now: Micros,
@@ -119,6 +129,7 @@ impl Simulation {
         Simulation {
             scenario,
             hosts: [client, server],
+            timers: None,
             link,
             recorder,
             now: 0,
@@ -126,6 +137,12 @@ impl Simulation {
             frames_sent: 0,
             wakes: [None, None],
         }
+    }
+
+    /// Let `timers` (the hosts' tokio timers) stop the clock where they wake a task.
+    pub(crate) fn with_timers(mut self, timers: Rc<dyn Timers>) -> Simulation {
+        self.timers = Some(timers);
+        self
     }
 
     /// Reference mode for tests: every host step looks at every socket,
@@ -175,10 +192,23 @@ impl Simulation {
             if self.hosts.iter().all(Host::finished) && self.link.is_idle() {
                 break Ending::Finished;
             }
-            let next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
+            let mut next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
                 .into_iter()
                 .flatten()
                 .min();
+            if let Some(timers) = &self.timers {
+                // Move the tokio clock to the next event, or to the first
+                // instant before it at which one of its timers wakes a task.
+                // With no event at all, look far ahead: a timer past the time
+                // limit still means the run is not deadlocked.
+                let limit = next.map_or(self.scenario.max_sim_time.saturating_add(YEAR), |n| {
+                    n.max(self.now)
+                });
+                if let Some(t) = timers.advance(limit) {
+                    next = Some(t);
+                    self.wakes = [None, None];
+                }
+            }
             let Some(next) = next else {
                 // Nothing in flight and no timer anywhere, yet a program is not done.
                 break Ending::Deadlock;

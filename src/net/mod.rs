@@ -1,0 +1,63 @@
+//! `tokio::net` for the simulated hosts: run your tokio code on tcpsim.
+//!
+//! In: `async` programs written for tokio (a host's `main`, given to
+//! [`SimBuilder::client_main`](crate::SimBuilder::client_main) and
+//! [`SimBuilder::server_main`](crate::SimBuilder::server_main)). Out: their
+//! socket calls, on the host's [`Os`](crate::Os) and its Linux socket layer.
+//!
+//! Swap `tokio::net::{TcpListener, TcpStream}` for
+//! `tcpsim::net::{TcpListener, TcpStream}` and `tokio::spawn` for
+//! [`tcpsim::net::spawn`](spawn); the rest of tokio that a host can use runs
+//! unchanged:
+//!
+//! - `tokio::time` (`sleep`, `timeout`, `interval`, `Instant`) reads the
+//!   simulation's virtual clock: both hosts' tasks run inside one tokio
+//!   runtime with paused time that the event loop moves (`runtime.rs`);
+//!   tokio's timers fire at whole milliseconds of virtual time;
+//! - `tokio::sync` and `tokio::io`'s helpers (`AsyncReadExt`, `BufReader`,
+//!   `split`, `copy`), tokio-util's codecs, hyper through hyper-util's
+//!   `TokioIo`: they only need wakers, and every task has a real one.
+//!
+//! What is not simulated, and what happens when it is called: UDP and Unix
+//! sockets ([`UdpSocket`], [`UnixStream`], [`UnixListener`] panic naming the
+//! call); `tokio::fs`, `spawn_blocking` and `block_in_place` (a panic naming
+//! spawn_blocking: blocking work would run on a real thread in real time);
+//! `tokio::net`'s own sockets, `tokio::process` and `tokio::signal` (the
+//! runtime has no I/O driver: tokio panics with "IO is disabled");
+//! `tokio::task::spawn_local` and `JoinSet` (tokio panics: there is no
+//! `LocalSet`); `tokio::spawn` of a future holding a tcpsim socket does not
+//! compile (a host is one thread: sockets are not `Send`). A task started
+//! with `tokio::spawn` that holds no socket runs on tokio's own scheduler,
+//! outside both hosts. `tokio::select!` without `biased;` picks among ready
+//! branches with tokio's random generator, which tcpsim cannot seed: write
+//! `biased;` for reproducible runs. IPv6 and name resolution beyond
+//! `"server"` and `"client"` give an `io::Error`.
+//!
+//! - `stream.rs`: [`TcpStream`]: connect, addresses, `TCP_NODELAY`,
+//!   `try_read`/`try_write`; `socket.rs`: the connection a stream and its
+//!   halves share (reads, writes, close on drop); `split.rs`: the halves;
+//!   `io.rs`: tokio's `AsyncRead`/`AsyncWrite` and the `futures-io` ones;
+//! - `listener.rs`: [`TcpListener`]: bind, accept;
+//! - `addr.rs`: [`ToSocketAddrs`], the names `"server"` and `"client"`;
+//! - `error.rs`: the `io::ErrorKind`s a Linux socket's errors become;
+//! - `runtime.rs`: the tokio runtime and its virtual clock;
+//! - `unsupported.rs`: what is not simulated.
+
+mod addr;
+mod error;
+mod io;
+mod listener;
+mod main;
+pub(crate) mod runtime;
+mod socket;
+mod split;
+mod stream;
+mod unsupported;
+
+pub use crate::program::{JoinError, JoinHandle, spawn};
+pub use addr::ToSocketAddrs;
+pub use listener::{DEFAULT_BACKLOG, TcpListener};
+pub use main::{MainResult, sim_time};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use stream::TcpStream;
+pub use unsupported::{UdpSocket, UnixListener, UnixStream};

@@ -1,0 +1,99 @@
+//! Who to wake when a connection changes: the wakers tasks left with their
+//! host while they wait on a socket.
+//!
+//! A task that finds a socket not ready leaves its waker here, under the
+//! connection (`wake_on`) or, for accept(), under the host's listeners
+//! (`wake_on_accept`). The stack reports every connection that changed since
+//! it was last asked (a frame, a timer, a call: `Stack::take_ready`), and
+//! `poll_readiness` wakes the tasks waiting on those. A connection that has
+//! not been handed to a stream yet is one a listener may accept, so its
+//! changes wake the tasks waiting in accept(). The stack is asked only once a
+//! task has waited on a socket, so hosts whose programs never do (the
+//! declarative programs, `Os` programs) pay nothing for it.
+//!
+//! The futures of the [`Os`](crate::program::Os) API predate wakers: they
+//! are polled again at the host's next step, whatever happened.
+//!
+//! This file keeps the lists; `waiting.rs` is what a host's [`Os`](crate::program::Os)
+//! does with them.
+
+use std::task::Waker;
+
+use crate::linux::conn::ConnId;
+
+/// The wakers of the tasks waiting on one host's sockets.
+#[derive(Default)]
+pub(crate) struct Reactor {
+    /// This host's subscription to changed connections, once a task waits on one.
+    pub(super) subscription: Option<usize>,
+    /// Tasks to poll at the next step, whatever happens.
+    next_step: Vec<Waker>,
+    /// Per connection, the tasks waiting on it.
+    by_conn: Vec<Vec<Waker>>,
+    /// Connections already handed to a stream (no longer for accept()).
+    claimed: Vec<bool>,
+    /// Tasks waiting in accept().
+    acceptors: Vec<Waker>,
+    /// Scratch space: the connections that changed.
+    pub(super) ready: Vec<ConnId>,
+}
+
+/// Add `waker` to `list` unless it would wake the same task as one there.
+fn keep(list: &mut Vec<Waker>, waker: &Waker) {
+    if !list.iter().any(|w| w.will_wake(waker)) {
+        list.push(waker.clone());
+    }
+}
+
+impl Reactor {
+    /// Wake `waker` at the host's next step.
+    pub(super) fn wait_next_step(&mut self, waker: &Waker) {
+        keep(&mut self.next_step, waker);
+    }
+
+    /// Wake `waker` when `conn` changes.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) fn wait_on(&mut self, conn: ConnId, waker: &Waker) {
+        if self.by_conn.len() <= conn {
+            self.by_conn.resize_with(conn + 1, Vec::new);
+        }
+        keep(&mut self.by_conn[conn], waker);
+    }
+
+    /// Wake `waker` when a connection no stream owns changes.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) fn wait_on_accept(&mut self, waker: &Waker) {
+        keep(&mut self.acceptors, waker);
+    }
+
+    /// `conn` belongs to a stream: its changes no longer wake accept().
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) fn claim(&mut self, conn: ConnId) {
+        if self.claimed.len() <= conn {
+            self.claimed.resize(conn + 1, false);
+        }
+        self.claimed[conn] = true;
+    }
+
+    /// The wakers of the tasks waiting for the next step.
+    pub(super) fn take_next_step(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.next_step)
+    }
+
+    /// The wakers of the tasks waiting on the connections in `ready` (which
+    /// becomes the scratch space again).
+    pub(super) fn woken_by(&mut self, mut ready: Vec<ConnId>) -> Vec<Waker> {
+        let mut woken = Vec::new();
+        for &conn in &ready {
+            if let Some(waiting) = self.by_conn.get_mut(conn) {
+                woken.append(waiting);
+            }
+            if !self.claimed.get(conn).copied().unwrap_or(false) {
+                woken.append(&mut self.acceptors);
+            }
+        }
+        ready.clear();
+        self.ready = ready;
+        woken
+    }
+}
