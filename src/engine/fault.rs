@@ -1,7 +1,8 @@
 //! Scripted faults: act on exactly the segment a scenario names, matched on
-//! direction, flags, relative sequence number, payload length and n-th occurrence.
+//! direction, flags, relative sequence number, payload length and n-th
+//! occurrence; or, for a partition, on every frame in a window of time.
 
-use crate::scenario::model::{Dir, Fault, FaultAction};
+use crate::scenario::model::{Dir, Fault, FaultAction, Micros};
 use crate::wire::frame::Segment;
 use crate::wire::seq::RelativeNumbering;
 
@@ -34,6 +35,9 @@ impl FaultBook {
         let rel_seq = self.numbering.seq(seg);
         let mut verdict = None;
         for (i, fault) in self.faults.iter().enumerate() {
+            if matches!(fault.action, FaultAction::Partition { .. }) {
+                continue;
+            }
             let hit = fault.dir == dir
                 && fault.flags.is_none_or(|f| f == seg.flags)
                 && fault.seq.is_none_or(|s| s == rel_seq)
@@ -46,5 +50,23 @@ impl FaultBook {
             }
         }
         verdict
+    }
+
+    /// The first partition (index, from, until) that cuts direction `dir`
+    /// at `now`, if any.
+    pub fn partition(&self, dir: Dir, now: Micros) -> Option<(usize, Micros, Micros)> {
+        self.faults
+            .iter()
+            .enumerate()
+            .find_map(|(i, fault)| match fault.action {
+                FaultAction::Partition {
+                    from,
+                    until,
+                    both_ways,
+                } if (both_ways || fault.dir == dir) && (from..until).contains(&now) => {
+                    Some((i, from, until))
+                }
+                _ => None,
+            })
     }
 }

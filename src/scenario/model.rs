@@ -178,6 +178,20 @@ pub enum FaultAction {
     /// Hold the wire this long before the segment arrives: frames behind it
     /// wait too, so order is kept (a stalled link, such as Wi-Fi retrying).
     Stall(Micros),
+    /// A partition: lose every frame that enters the link from `from` until
+    /// `until` (virtual time, `until` excluded), in the fault's direction or,
+    /// with `both_ways`, in both. It matches frames by time alone: the
+    /// fault's `flags`, `seq`, `len` and `nth` play no part (the parser
+    /// leaves them at any and 1), and the frames it drops are not counted by
+    /// the other faults.
+    Partition {
+        /// When the link starts dropping.
+        from: Micros,
+        /// When it delivers again.
+        until: Micros,
+        /// Both directions (then `dir` plays no part either).
+        both_ways: bool,
+    },
 }
 
 /// ACK and Nagle policy of a host's socket layer.
