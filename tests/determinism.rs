@@ -51,3 +51,59 @@ fn the_lossy_run_still_delivers_every_byte() {
         assert_eq!(client.received, 13_000, "seed {seed}: {:?}", client.log);
     }
 }
+
+// The worked examples of tcpsim::net: tokio programs, their tasks woken in an
+// order set by virtual time, their timers on the virtual clock. Each runs
+// twice and must give the same table, tsv and pcapng, byte for byte.
+
+#[cfg(feature = "tokio")]
+#[path = "examples/framed.rs"]
+#[allow(dead_code)]
+mod framed;
+
+#[cfg(feature = "tokio")]
+#[path = "examples/hyper.rs"]
+#[allow(dead_code)]
+mod hyper_example;
+
+#[cfg(feature = "tokio")]
+#[path = "examples/timeout.rs"]
+#[allow(dead_code)]
+mod timeout_example;
+
+/// Everything a run can be rendered as.
+#[cfg(feature = "tokio")]
+fn rendered(trace: &tcpsim::trace::Trace) -> (String, String, Vec<u8>) {
+    (
+        tcpsim::render::table(trace),
+        tcpsim::render::tsv(trace),
+        tcpsim::render::pcapng_bytes(trace),
+    )
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn the_tokio_examples_are_identical_run_twice() {
+    for seed in [1, 7, 42] {
+        let (_, first) = framed::run(seed);
+        let (_, second) = framed::run(seed);
+        assert!(rendered(&first) == rendered(&second), "framed, seed {seed}");
+    }
+    let (_, _, first) = hyper_example::exchange();
+    let (_, _, second) = hyper_example::exchange();
+    assert!(rendered(&first) == rendered(&second), "hyper");
+    let deadline = std::time::Duration::from_secs(2);
+    let (seen_first, first) = timeout_example::run(deadline);
+    let (seen_second, second) = timeout_example::run(deadline);
+    assert_eq!(seen_first, seen_second, "timeout: what the client saw");
+    assert!(rendered(&first) == rendered(&second), "timeout");
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn a_lossy_tokio_run_differs_between_seeds() {
+    let traces: std::collections::BTreeSet<String> = (1..=3)
+        .map(|seed| tcpsim::render::tsv(&framed::run(seed).1))
+        .collect();
+    assert_eq!(traces.len(), 3, "three seeds, three traces");
+}

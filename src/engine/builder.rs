@@ -119,6 +119,12 @@ impl SimBuilder {
         self
     }
 
+    /// Cut the link both ways from `from` until `until` (virtual time): a
+    /// partition fault (see [`crate::scenario::model::FaultAction::Partition`]).
+    pub fn partition(self, from: Micros, until: Micros) -> Self {
+        self.fault(Fault::partition(None, from, until))
+    }
+
     /// Replace a host's configuration (see [`HostConfig::new`]).
     pub fn host(mut self, role: Role, config: HostConfig) -> Self {
         self.scenario.hosts[role.index()] = config;

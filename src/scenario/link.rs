@@ -204,18 +204,7 @@ impl<'t> Cx<'t> {
                 .error(span, &field, format!("`{field}` must be later than `from`"))
                 .with_help("the link drops frames from `from` until `until`"));
         }
-        Ok(Fault {
-            dir: dir.flatten().unwrap_or(Dir::ClientToServer),
-            flags: None,
-            seq: None,
-            len: None,
-            nth: 1,
-            action: FaultAction::Partition {
-                from,
-                until,
-                both_ways: dir.flatten().is_none(),
-            },
-        })
+        Ok(Fault::partition(dir.flatten(), from, until))
     }
 }
 

@@ -168,6 +168,25 @@ pub struct Fault {
     pub action: FaultAction,
 }
 
+impl Fault {
+    /// A partition from `from` until `until`: in direction `dir`, or both
+    /// ways when `dir` is `None`.
+    pub fn partition(dir: Option<Dir>, from: Micros, until: Micros) -> Fault {
+        Fault {
+            dir: dir.unwrap_or(Dir::ClientToServer),
+            flags: None,
+            seq: None,
+            len: None,
+            nth: 1,
+            action: FaultAction::Partition {
+                from,
+                until,
+                both_ways: dir.is_none(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// What a scripted fault does to the segment it names.
 pub enum FaultAction {
