@@ -135,8 +135,7 @@ impl Host {
             consider(Some(t));
         }
         if self.status != Status::Done && self.program.ready(&self.os) {
-            // A task was woken (by a timer outside the stack, or by a change
-            // the stack made after the program ran): as soon as possible.
+            // A task was woken by a timer outside the stack: as soon as possible.
             consider(Some(self.stack.borrow().now));
         }
         wake

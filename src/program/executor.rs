@@ -1,14 +1,18 @@
 //! A host's `async` program: its main task and the tasks it spawns, run by a
 //! small deterministic executor inside one host step.
 //!
-//! A host step runs rounds. A round takes the tasks woken so far, in wake
-//! order (`wake.rs`), and polls each once; what they wake runs in the next
-//! round. Between rounds the stack is asked which connections changed, and
+//! A host step runs rounds. A round takes the tasks woken so far and polls
+//! each once, in spawn order (the host's main task first); what they wake
+//! runs in the next round. So the order of polls is set by virtual time
+//! (steps happen in time order, the tasks a step wakes run in it) with spawn
+//! order as the tie-break between tasks woken at the same instant, whatever
+//! order their wakers were called in (tokio's timer wheel, the stack's
+//! list of changed connections). Between rounds the stack is asked which connections changed, and
 //! their waiting tasks are woken (`reactor.rs`); with a driver (`driver.rs`,
 //! the tokio runtime of `tcpsim::net`) the driver also gets a turn, which
 //! fires the tokio timers that are due. The step ends when a round finds no
 //! task ready. So a task is polled only when it was woken, and the order of
-//! polls is a function of the order of events: the same run every time.
+//! polls is a function of the events: the same run every time.
 //!
 //! Programs written against [`Os`] (a closure of an `Os`) keep what they had
 //! before tasks had wakers: their main task is polled at every step of its
@@ -97,6 +101,7 @@ impl Executor {
         let mut batch = std::mem::take(&mut self.batch);
         batch.clear();
         host.tasks.borrow().queue().take(&mut batch);
+        batch.sort_unstable();
         let ran = !batch.is_empty() && !self.main_done;
         if ran {
             *rounds += 1;
@@ -149,15 +154,16 @@ impl Program for Executor {
         }
     }
 
-    fn ready(&mut self, os: &Os) -> bool {
-        let Some(host) = &self.host else {
-            return false;
-        };
-        if self.main_done {
-            return false;
+    /// A task was woken outside the host's step (a tokio timer, as the
+    /// runtime moved the clock). Connections that changed after the program
+    /// ran (the step's timers) are looked at in the host's next step, as
+    /// they always were: smoltcp marks a socket it merely polled, so waking
+    /// on those marks here would step the host again and again at one instant.
+    fn ready(&mut self, _os: &Os) -> bool {
+        match &self.host {
+            Some(host) if !self.main_done => !host.tasks.borrow().queue().is_empty(),
+            _ => false,
         }
-        os.poll_readiness();
-        !host.tasks.borrow().queue().is_empty()
     }
 
     fn idle_server(&self) -> bool {

@@ -25,8 +25,8 @@ pub trait Program {
     fn resume(&mut self, os: &Os) -> Status;
 
     /// Whether something the program waits for has happened since it was
-    /// last resumed (a task was woken), so that its host must step now even
-    /// though no frame or timer of its own is due.
+    /// last resumed (a task was woken by a timer outside the stack), so that
+    /// its host must step now even though no frame or timer of its own is due.
     fn ready(&mut self, _os: &Os) -> bool {
         false
     }

@@ -1,12 +1,9 @@
-//! Which of a host's tasks are ready to run, in the order they were woken.
+//! Which of a host's tasks are ready to run.
 //!
-//! A task's [`Waker`] puts the task's number at the back of its host's queue,
-//! once (a task woken twice before it runs is queued once, where it was first
-//! woken). The executor takes the whole queue at the start of each round and
-//! polls the tasks in that order, so the order in which tasks run follows the
-//! order of the events that woke them: frames and timers in virtual-time
-//! order, connections in the order the stack reports them, channel sends in
-//! program order. No thread and no clock decides anything.
+//! A task's [`Waker`] puts the task's number in its host's queue, once (a
+//! task woken twice before it runs is queued once). The executor takes the
+//! whole queue at the start of each round and polls the tasks in spawn order
+//! (`executor.rs`). No thread and no clock decides anything.
 //!
 //! Wakers must be `Send + Sync` (a `Waker` may be moved to another thread),
 //! so the queue sits behind an `Arc<Mutex<_>>`; on this single thread the lock
