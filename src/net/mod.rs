@@ -41,10 +41,12 @@
 //! - `addr.rs`: [`ToSocketAddrs`], the names `"server"` and `"client"`;
 //! - `error.rs`: the `io::ErrorKind`s a Linux socket's errors become;
 //! - `runtime.rs`: the tokio runtime and its virtual clock;
-//! - `unsupported.rs`: what is not simulated.
+//! - `unsupported.rs`: what is not simulated;
+//! - `examples.rs`: the worked examples' programs, for these docs.
 
 mod addr;
 mod error;
+pub mod examples;
 mod io;
 mod listener;
 mod main;
