@@ -10,6 +10,9 @@ use crate::wire::seq::RelativeNumbering;
 #[derive(Debug, Clone)]
 pub struct FaultBook {
     faults: Vec<Fault>,
+    /// Whether any fault is a partition (most scenarios have none: no
+    /// frame then pays for looking).
+    partitions: bool,
     matches: Vec<u32>,
     numbering: RelativeNumbering,
 }
@@ -17,8 +20,12 @@ pub struct FaultBook {
 impl FaultBook {
     pub fn new(faults: Vec<Fault>) -> FaultBook {
         let matches = vec![0; faults.len()];
+        let partitions = faults
+            .iter()
+            .any(|f| matches!(f.action, FaultAction::Partition { .. }));
         FaultBook {
             faults,
+            partitions,
             matches,
             numbering: RelativeNumbering::default(),
         }
@@ -54,7 +61,15 @@ impl FaultBook {
 
     /// The first partition (index, from, until) that cuts direction `dir`
     /// at `now`, if any.
+    #[inline]
     pub fn partition(&self, dir: Dir, now: Micros) -> Option<(usize, Micros, Micros)> {
+        if !self.partitions {
+            return None;
+        }
+        self.cut(dir, now)
+    }
+
+    fn cut(&self, dir: Dir, now: Micros) -> Option<(usize, Micros, Micros)> {
         self.faults
             .iter()
             .enumerate()

@@ -142,6 +142,9 @@ impl Simulation {
     /// Let `timers` (the hosts' tokio timers) stop the clock where they wake a task.
     pub(crate) fn with_timers(mut self, timers: Rc<dyn Timers>) -> Simulation {
         self.timers = Some(timers);
+        for host in &mut self.hosts {
+            host.timers_outside = true;
+        }
         self
     }
 
@@ -196,18 +199,8 @@ impl Simulation {
                 .into_iter()
                 .flatten()
                 .min();
-            if let Some(timers) = &self.timers {
-                // Move the tokio clock to the next event, or to the first
-                // instant before it at which one of its timers wakes a task.
-                // With no event at all, look far ahead: a timer past the time
-                // limit still means the run is not deadlocked.
-                let limit = next.map_or(self.scenario.max_sim_time.saturating_add(YEAR), |n| {
-                    n.max(self.now)
-                });
-                if let Some(t) = timers.advance(limit) {
-                    next = Some(t);
-                    self.wakes = [None, None];
-                }
+            if self.timers.is_some() {
+                next = self.advance_timers(next);
             }
             let Some(next) = next else {
                 // Nothing in flight and no timer anywhere, yet a program is not done.
@@ -246,11 +239,34 @@ impl Simulation {
         }
     }
 
+    /// Move the tokio clock to the next event, or to the first instant
+    /// before it at which one of its timers wakes a task, which is then the
+    /// next event. With no event at all, look far ahead: a timer past the
+    /// time limit still means the run is not deadlocked. (Out of line: most
+    /// runs have no tokio clock, and the event loop stays small.)
+    #[inline(never)]
+    fn advance_timers(&mut self, next: Option<Micros>) -> Option<Micros> {
+        let Some(timers) = &self.timers else {
+            return next;
+        };
+        let limit = next.map_or(self.scenario.max_sim_time.saturating_add(YEAR), |n| {
+            n.max(self.now)
+        });
+        match timers.advance(limit) {
+            Some(t) => {
+                self.wakes = [None, None];
+                Some(t)
+            }
+            None => next,
+        }
+    }
+
     /// When host `i` next needs to run. A host's wake (its stack's deadlines,
     /// its receive batch, its program's timer) changes only when it is stepped
     /// or a frame reaches it, and smoltcp's deadlines are absolute times, so
     /// the value is kept until one of those happens instead of being asked of
     /// every socket several times per event.
+    #[inline]
     fn wake(&mut self, i: usize) -> Option<Micros> {
         *self.wakes[i].get_or_insert_with(|| self.hosts[i].next_wake())
     }

@@ -18,6 +18,11 @@
 //! an exact `tokio::time::advance`. Every step is a function of the timers'
 //! deadlines, so the result is the same on every run.
 //!
+//! Most events come closer together than a millisecond, and between two
+//! whole milliseconds no tokio timer can fire: the clock is then moved
+//! lazily, at the next host step or the next move that crosses a
+//! millisecond, which saves a `block_on` per event.
+//!
 //! A host step runs its rounds inside `block_on`, with a `yield_now` between
 //! rounds: tokio then fires the timers that are due and calls the wakers it
 //! deferred, without moving its clock (a yielding `block_on` is never
@@ -70,6 +75,9 @@ pub(crate) struct Runtime {
     start: tokio::time::Instant,
     /// Where the clock stands, in virtual microseconds.
     clock: std::cell::Cell<Micros>,
+    /// Where tokio's clock stands: `clock`, or earlier within the same
+    /// millisecond (moved lazily; see the module's comment).
+    tokio_at: std::cell::Cell<Micros>,
     hub: Arc<Hub>,
 }
 
@@ -101,6 +109,7 @@ impl Runtime {
             rt,
             start,
             clock: std::cell::Cell::new(0),
+            tokio_at: std::cell::Cell::new(0),
             hub: Arc::default(),
         }
     }
@@ -156,15 +165,37 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// Bring tokio's clock to `clock` (no whole millisecond lies between
+    /// them, so no timer fires on the way).
+    async fn catch_up(&self) {
+        let lag = self.clock.get() - self.tokio_at.get();
+        if lag > 0 {
+            tokio::time::advance(us(lag)).await;
+            self.tokio_at.set(self.clock.get());
+        }
+    }
+}
+
 impl Timers for Runtime {
     fn advance(&self, limit: Micros) -> Option<Micros> {
         let from = self.clock.get();
         if limit <= from {
             return None;
         }
+        if limit / MS == from / MS {
+            // No timer can fire before the next whole millisecond.
+            self.clock.set(limit);
+            return None;
+        }
         self.hub.take();
-        let woke = self.rt.block_on(self.advance_from(from, limit));
-        self.clock.set(woke.unwrap_or(limit));
+        let woke = self.rt.block_on(async {
+            self.catch_up().await;
+            self.advance_from(from, limit).await
+        });
+        let at = woke.unwrap_or(limit);
+        self.clock.set(at);
+        self.tokio_at.set(at);
         woke
     }
 }
@@ -172,6 +203,7 @@ impl Timers for Runtime {
 impl Driver for Runtime {
     fn drive(&self, round: &mut dyn FnMut() -> bool) {
         self.rt.block_on(async {
+            self.catch_up().await;
             while round() {
                 tokio::task::yield_now().await;
             }

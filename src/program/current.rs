@@ -15,26 +15,25 @@ use crate::program::os::Os;
 use crate::program::tasks::{Tasks, spawn_on};
 
 /// A host as its running tasks see it.
-#[derive(Clone)]
 pub(crate) struct Host {
     pub os: Os,
     pub tasks: Rc<RefCell<Tasks>>,
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Host>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<Host>>> = const { RefCell::new(None) };
 }
 
 /// Run `f` with `host` as the current host.
-pub(crate) fn enter<R>(host: &Host, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Host>);
+pub(crate) fn enter<R>(host: &Rc<Host>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Rc<Host>>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let previous = self.0.take();
             CURRENT.with(|c| *c.borrow_mut() = previous);
         }
     }
-    let previous = CURRENT.with(|c| c.replace(Some(host.clone())));
+    let previous = CURRENT.with(|c| c.replace(Some(Rc::clone(host))));
     let _restore = Restore(previous);
     f()
 }

@@ -56,7 +56,7 @@ pub struct Executor {
     main: Option<Main>,
     style: Style,
     driver: Option<Rc<dyn Driver>>,
-    host: Option<Host>,
+    host: Option<Rc<Host>>,
     main_done: bool,
     /// Scratch space: the tasks of the current round.
     batch: Vec<TaskId>,
@@ -77,26 +77,26 @@ impl Executor {
     }
 
     /// The host as its tasks see it, made at the first step with the main task.
-    fn host(&mut self, os: &Os) -> Host {
+    fn host(&mut self, os: &Os) -> Rc<Host> {
         if let Some(host) = &self.host {
-            return host.clone();
+            return Rc::clone(host);
         }
         let hook = self.driver.as_ref().and_then(|d| d.wake_hook());
-        let host = Host {
+        let host = Rc::new(Host {
             os: os.clone(),
             tasks: Tasks::new(WakeQueue::new(hook)),
-        };
+        });
         if let Some(main) = self.main.take() {
             let future = enter(&host, || main(os.clone()));
             host.tasks.borrow_mut().add(future, None);
         }
-        self.host = Some(host.clone());
+        self.host = Some(Rc::clone(&host));
         host
     }
 
     /// One round: wake the tasks whose connections changed, then poll every
     /// task woken so far once. False when no task was ready.
-    fn round(&mut self, host: &Host, rounds: &mut u64) -> bool {
+    fn round(&mut self, host: &Rc<Host>, rounds: &mut u64) -> bool {
         host.os.poll_readiness();
         let mut batch = std::mem::take(&mut self.batch);
         batch.clear();

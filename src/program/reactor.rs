@@ -75,25 +75,26 @@ impl Reactor {
         self.claimed[conn] = true;
     }
 
-    /// The wakers of the tasks waiting for the next step.
-    pub(super) fn take_next_step(&mut self) -> Vec<Waker> {
-        std::mem::take(&mut self.next_step)
+    /// Wake the tasks waiting for the next step. (A waker only queues its
+    /// task, so the lists may be held while it runs: no allocation per step.)
+    pub(super) fn wake_next_step(&mut self) {
+        for waker in self.next_step.drain(..) {
+            waker.wake();
+        }
     }
 
-    /// The wakers of the tasks waiting on the connections in `ready` (which
-    /// becomes the scratch space again).
-    pub(super) fn woken_by(&mut self, mut ready: Vec<ConnId>) -> Vec<Waker> {
-        let mut woken = Vec::new();
+    /// Wake the tasks waiting on the connections in `ready` (which becomes
+    /// the scratch space again).
+    pub(super) fn wake_ready(&mut self, mut ready: Vec<ConnId>) {
         for &conn in &ready {
             if let Some(waiting) = self.by_conn.get_mut(conn) {
-                woken.append(waiting);
+                waiting.drain(..).for_each(Waker::wake);
             }
             if !self.claimed.get(conn).copied().unwrap_or(false) {
-                woken.append(&mut self.acceptors);
+                self.acceptors.drain(..).for_each(Waker::wake);
             }
         }
         ready.clear();
         self.ready = ready;
-        woken
     }
 }

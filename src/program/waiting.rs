@@ -45,10 +45,7 @@ impl Os {
 
     /// A host step begins: wake the tasks that asked to run at it.
     pub(crate) fn start_step(&self) {
-        let wakers = self.reactor.borrow_mut().take_next_step();
-        for waker in wakers {
-            waker.wake();
-        }
+        self.reactor.borrow_mut().wake_next_step();
     }
 
     /// Wake the tasks waiting on the connections that changed since the last
@@ -62,9 +59,6 @@ impl Os {
             (subscription, std::mem::take(&mut reactor.ready))
         };
         self.take_ready(subscription, &mut ready);
-        let woken = self.reactor.borrow_mut().woken_by(ready);
-        for waker in woken {
-            waker.wake();
-        }
+        self.reactor.borrow_mut().wake_ready(ready);
     }
 }

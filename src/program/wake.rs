@@ -10,6 +10,7 @@
 //! is never contended.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Wake, Waker};
 
@@ -31,6 +32,9 @@ struct Queue {
 #[derive(Clone)]
 pub(crate) struct WakeQueue {
     inner: Arc<Mutex<Queue>>,
+    /// Whether `inner` holds a task, readable without the lock (a host step
+    /// asks once per round, and the last round finds the queue empty).
+    queued: Arc<AtomicBool>,
     hook: Option<WakeHook>,
 }
 
@@ -38,6 +42,7 @@ impl WakeQueue {
     pub(crate) fn new(hook: Option<WakeHook>) -> WakeQueue {
         WakeQueue {
             inner: Arc::default(),
+            queued: Arc::default(),
             hook,
         }
     }
@@ -68,6 +73,7 @@ impl WakeQueue {
             }
             q.queued[id] = true;
             q.order.push_back(id);
+            self.queued.store(true, Ordering::Release);
         }
         if let Some(hook) = &self.hook {
             hook();
@@ -76,7 +82,11 @@ impl WakeQueue {
 
     /// Move every queued task, in wake order, to `out`.
     pub(crate) fn take(&self, out: &mut Vec<TaskId>) {
+        if self.is_empty() {
+            return;
+        }
         let mut q = self.lock();
+        self.queued.store(false, Ordering::Release);
         let Queue { order, queued } = &mut *q;
         for id in order.drain(..) {
             queued[id] = false;
@@ -85,7 +95,7 @@ impl WakeQueue {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.lock().order.is_empty()
+        !self.queued.load(Ordering::Acquire)
     }
 }
 
