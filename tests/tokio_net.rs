@@ -318,6 +318,31 @@ fn errors_have_the_kinds_tokio_gives() {
 }
 
 #[test]
+fn connect_gives_up_after_127_seconds_as_linux_does() {
+    let (seen, out) = keep();
+    let trace = SimBuilder::new()
+        .capture(Role::Client)
+        .partition(0, 1_000_000_000)
+        .client_main(move || async move {
+            let error = TcpStream::connect("server:7").await.unwrap_err().kind();
+            *out.borrow_mut() = Some((error, sim_time()));
+        })
+        .run();
+    assert_eq!(
+        seen.take().unwrap(),
+        (ErrorKind::TimedOut, tcpsim::net::CONNECT_TIMEOUT)
+    );
+    // The SYNs, with smoltcp's backoff (doubling, at most 60 s apart).
+    let syns: Vec<u64> = trace
+        .records
+        .iter()
+        .filter(|r| r.flags & flags::SYN != 0)
+        .map(|r| r.time_us / 1_000_000)
+        .collect();
+    assert_eq!(syns, [0, 1, 3, 7, 15, 31, 63, 123]);
+}
+
+#[test]
 fn tokio_time_is_the_virtual_clock_at_millisecond_resolution() {
     let (seen, out) = keep();
     SimBuilder::new()

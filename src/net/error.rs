@@ -25,3 +25,8 @@ pub(crate) fn reset() -> io::Error {
 pub(crate) fn refused() -> io::Error {
     io::Error::new(ErrorKind::ConnectionRefused, "connection refused")
 }
+
+/// connect() got no answer in time: ETIMEDOUT.
+pub(crate) fn timed_out() -> io::Error {
+    io::Error::new(ErrorKind::TimedOut, "connection timed out")
+}

@@ -61,5 +61,5 @@ pub use addr::ToSocketAddrs;
 pub use listener::{DEFAULT_BACKLOG, TcpListener};
 pub use main::{MainResult, sim_time};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
-pub use stream::TcpStream;
+pub use stream::{CONNECT_TIMEOUT, TcpStream};
 pub use unsupported::{UdpSocket, UnixListener, UnixStream};

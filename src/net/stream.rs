@@ -15,6 +15,7 @@ use std::io;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::linux::conn::{ConnId, ConnectState};
 use crate::net::addr::ToSocketAddrs;
@@ -23,6 +24,7 @@ use crate::net::socket::Inner;
 use crate::net::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 use crate::program::Os;
 use crate::program::current::expect_os;
+use crate::scenario::model::Micros;
 
 /// A TCP connection of the simulated host: `tokio::net::TcpStream`'s API
 /// over tcpsim's socket layer. Dropping it closes the connection as Linux
@@ -57,9 +59,8 @@ impl TcpStream {
 
     /// connect() to `addr` (`"server:80"`, a `SocketAddr`, ...), trying each
     /// address it resolves to until one accepts. A RST in answer to the SYN
-    /// gives `ErrorKind::ConnectionRefused`; SYNs lost on the way are sent
-    /// again with the stack's backoff for as long as it takes, so bound the
-    /// wait with `tokio::time::timeout` if it may never come.
+    /// gives `ErrorKind::ConnectionRefused`; no answer within
+    /// [`CONNECT_TIMEOUT`] (127 s, as Linux) gives `ErrorKind::TimedOut`.
     ///
     /// # Panics
     ///
@@ -147,6 +148,10 @@ impl OwnedReadHalf {
     }
 }
 
+/// How long connect() waits for the handshake: Linux gives up after six
+/// SYN retransmissions (`tcp_syn_retries`), 127 s after the first SYN.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(127);
+
 /// One connect() attempt: the SYN goes out now; wait for the handshake.
 async fn connect_one(os: &Os, target: SocketAddrV4) -> io::Result<TcpStream> {
     let (ip, port) = (*target.ip(), target.port());
@@ -158,23 +163,26 @@ async fn connect_one(os: &Os, target: SocketAddrV4) -> io::Result<TcpStream> {
         id,
         armed: true,
     };
+    let deadline = os.now() + CONNECT_TIMEOUT.as_micros() as Micros;
     let state = poll_fn(|cx| match os.connect_state(id) {
+        ConnectState::Pending if os.now() >= deadline => Poll::Ready(None),
         ConnectState::Pending => {
             os.wake_on(id, cx.waker());
+            os.wake_at_time(deadline, cx.waker());
             Poll::Pending
         }
-        done => Poll::Ready(done),
+        done => Poll::Ready(Some(done)),
     })
     .await;
     guard.armed = false;
-    match state {
-        ConnectState::Established => Ok(TcpStream::from_conn(os.clone(), id)),
-        _ => {
-            os.log(format!("connect({ip}:{port}) failed: connection refused"));
-            os.close(id);
-            Err(error::refused())
-        }
-    }
+    let (why, error) = match state {
+        Some(ConnectState::Established) => return Ok(TcpStream::from_conn(os.clone(), id)),
+        Some(_) => ("connection refused", error::refused()),
+        None => ("timed out", error::timed_out()),
+    };
+    os.log(format!("connect({ip}:{port}) failed: {why}"));
+    os.close(id);
+    Err(error)
 }
 
 impl std::fmt::Debug for TcpStream {

@@ -148,7 +148,11 @@ impl Program for Executor {
         if self.main_done {
             return Status::Done;
         }
-        match os.take_wake() {
+        let wake = match (os.take_wake(), os.next_timer()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match wake {
             Some(t) => Status::Waiting(t),
             None => Status::Blocked,
         }

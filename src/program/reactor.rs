@@ -17,9 +17,11 @@
 //! This file keeps the lists; `waiting.rs` is what a host's [`Os`](crate::program::Os)
 //! does with them.
 
+use std::collections::BTreeMap;
 use std::task::Waker;
 
 use crate::linux::conn::ConnId;
+use crate::scenario::model::Micros;
 
 /// The wakers of the tasks waiting on one host's sockets.
 #[derive(Default)]
@@ -36,6 +38,10 @@ pub(crate) struct Reactor {
     acceptors: Vec<Waker>,
     /// Scratch space: the connections that changed.
     pub(super) ready: Vec<ConnId>,
+    /// Tasks to wake at a time of the virtual clock (the socket layer's own
+    /// deadlines, such as connect()'s), by (time, order of asking).
+    timers: BTreeMap<(Micros, u64), Waker>,
+    asked: u64,
 }
 
 /// Add `waker` to `list` unless it would wake the same task as one there.
@@ -64,6 +70,33 @@ impl Reactor {
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(super) fn wait_on_accept(&mut self, waker: &Waker) {
         keep(&mut self.acceptors, waker);
+    }
+
+    /// Wake `waker` at `t` of the virtual clock.
+    pub(super) fn wait_until(&mut self, t: Micros, waker: &Waker) {
+        let again = self
+            .timers
+            .range((t, 0)..=(t, u64::MAX))
+            .any(|(_, w)| w.will_wake(waker));
+        if !again {
+            self.asked += 1;
+            self.timers.insert((t, self.asked), waker.clone());
+        }
+    }
+
+    /// When the first task waiting for a time wants to run.
+    pub(super) fn next_timer(&self) -> Option<Micros> {
+        self.timers.first_key_value().map(|(&(t, _), _)| t)
+    }
+
+    /// Wake the tasks whose time has come by `now`.
+    pub(super) fn wake_due(&mut self, now: Micros) {
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            entry.remove().wake();
+        }
     }
 
     /// `conn` belongs to a stream: its changes no longer wake accept().

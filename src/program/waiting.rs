@@ -5,6 +5,7 @@ use std::task::Waker;
 
 use crate::linux::conn::ConnId;
 use crate::program::os::Os;
+use crate::scenario::model::Micros;
 
 impl Os {
     /// Ask the stack for changed connections from now on, if not yet.
@@ -37,6 +38,17 @@ impl Os {
         self.reactor.borrow_mut().wait_on_accept(waker);
     }
 
+    /// Wake `waker` at `t` of the virtual clock (its host steps then).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn wake_at_time(&self, t: Micros, waker: &Waker) {
+        self.reactor.borrow_mut().wait_until(t, waker);
+    }
+
+    /// When the first task waiting for a time wants to run.
+    pub(crate) fn next_timer(&self) -> Option<Micros> {
+        self.reactor.borrow().next_timer()
+    }
+
     /// `conn` now belongs to a stream: its changes no longer wake accept().
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn claim(&self, conn: ConnId) {
@@ -48,9 +60,19 @@ impl Os {
         self.reactor.borrow_mut().wake_next_step();
     }
 
-    /// Wake the tasks waiting on the connections that changed since the last
-    /// call (none are asked for until a task has waited on a socket).
+    /// Wake the tasks whose time has come, and those waiting on the
+    /// connections that changed since the last call (none are asked for
+    /// until a task has waited on a socket).
     pub(crate) fn poll_readiness(&self) {
+        if self
+            .reactor
+            .borrow()
+            .next_timer()
+            .is_some_and(|t| t <= self.now())
+        {
+            let now = self.now();
+            self.reactor.borrow_mut().wake_due(now);
+        }
         let (subscription, mut ready) = {
             let mut reactor = self.reactor.borrow_mut();
             let Some(subscription) = reactor.subscription else {
