@@ -513,6 +513,37 @@ fn futures_io_traits_read_and_write_the_same_stream() {
 }
 
 #[test]
+fn a_task_started_with_tokio_spawn_runs_on_the_virtual_clock_too() {
+    // Without a socket (which is not Send), a tokio::spawn'ed task runs on
+    // tokio's own scheduler, beside the hosts: its timer still stops the clock.
+    let (seen, out) = keep();
+    SimBuilder::new()
+        .client_main(move || async move {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let start = tokio::time::Instant::now();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                tx.send(start.elapsed()).unwrap();
+            });
+            let sent_at = rx.await.unwrap();
+            *out.borrow_mut() = Some((sent_at, sim_time()));
+        })
+        .run();
+    let ms = Duration::from_millis;
+    assert_eq!(seen.take().unwrap(), (ms(1500), ms(1500)));
+}
+
+#[test]
+#[should_panic(expected = "spawn_local")]
+fn spawn_local_says_there_is_no_local_set() {
+    SimBuilder::new()
+        .client_main(|| async {
+            tokio::task::spawn_local(async {});
+        })
+        .run();
+}
+
+#[test]
 #[should_panic(expected = "tcpsim::net::UdpSocket::bind: UDP is not simulated")]
 fn udp_says_it_is_not_simulated() {
     SimBuilder::new()

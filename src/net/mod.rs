@@ -26,12 +26,19 @@
 //! runtime has no I/O driver: tokio panics with "IO is disabled");
 //! `tokio::task::spawn_local` and `JoinSet` (tokio panics: there is no
 //! `LocalSet`); `tokio::spawn` of a future holding a tcpsim socket does not
-//! compile (a host is one thread: sockets are not `Send`). A task started
+//! compile (a host is one thread: sockets are not `Send`); a task started
 //! with `tokio::spawn` that holds no socket runs on tokio's own scheduler,
-//! outside both hosts. `tokio::select!` without `biased;` picks among ready
-//! branches with tokio's random generator, which tcpsim cannot seed: write
-//! `biased;` for reproducible runs. IPv6 and name resolution beyond
-//! `"server"` and `"client"` give an `io::Error`.
+//! outside both hosts, on the same virtual clock. `tokio::select!` without
+//! `biased;` picks among ready branches with tokio's random generator, which
+//! tcpsim cannot seed: write `biased;` for reproducible runs. IPv6 and name
+//! resolution beyond `"server"` and `"client"` give an `io::Error`. Run a
+//! simulation from a plain `#[test]` or `main`, not inside a tokio runtime
+//! (`#[tokio::test]`): its own runtime cannot start inside another.
+//!
+//! The socket layer keeps Linux's timing where it has it: connect() gives up
+//! after [`CONNECT_TIMEOUT`] (127 s, `ErrorKind::TimedOut`). An established
+//! connection whose retransmissions go unanswered is retried for as long as
+//! the run lasts (Linux gives up after about 15 minutes).
 //!
 //! - `stream.rs`: [`TcpStream`]: connect, addresses, `TCP_NODELAY`,
 //!   `try_read`/`try_write`; `socket.rs`: the connection a stream and its
