@@ -35,6 +35,13 @@
 //! simulation from a plain `#[test]` or `main`, not inside a tokio runtime
 //! (`#[tokio::test]`): its own runtime cannot start inside another.
 //!
+//! Only tokio's clock is virtual: code that reads the machine's clock
+//! (`std::time::SystemTime`, `std::time::Instant`) still reads it, and a
+//! run that puts what it read on the wire is no longer the same from one
+//! run to the next. hyper's server does, in each response's `Date` header:
+//! turn it off with `http1::Builder::auto_date_header(false)`, as
+//! `tests/examples/hyper.rs` does.
+//!
 //! The socket layer keeps Linux's timing where it has it: connect() gives up
 //! after [`CONNECT_TIMEOUT`] (127 s, `ErrorKind::TimedOut`). An established
 //! connection whose retransmissions go unanswered is retried for as long as

@@ -46,7 +46,11 @@ pub async fn server() -> std::io::Result<()> {
         let (stream, _) = listener.accept().await?;
         tcpsim::net::spawn(async move {
             let service = hyper::service::service_fn(handle);
+            // hyper stamps each response with a Date header read from the
+            // machine's clock, which no simulation can move: off, or every
+            // run's capture would differ in those bytes.
             let connection = hyper::server::conn::http1::Builder::new()
+                .auto_date_header(false)
                 .serve_connection(TokioIo::new(stream), service);
             if let Err(e) = connection.await {
                 panic!("server connection failed: {e}");
