@@ -15,6 +15,7 @@ const STAGES: &[&str] = &[
     "trace",
     "linux",
     "program",
+    "net",
     "engine",
     "render",
     "sweep",

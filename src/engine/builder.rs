@@ -29,24 +29,23 @@
 
 use std::future::Future;
 use std::net::Ipv4Addr;
-use std::pin::Pin;
+use std::rc::Rc;
 
 use crate::engine::sim::{Recording, RunOptions, Simulation};
+use crate::program::driver::Driver;
+use crate::program::executor::{Executor, Main, Style};
 use crate::program::os::Os;
-use crate::program::task::Task;
 use crate::program::{Echo, Program};
 use crate::scenario::model::{
     ClientProgram, Dir, EchoServer, Fault, HostConfig, LinkConfig, Micros, Role, Scenario, Step,
 };
 use crate::trace::Trace;
 
-type Spawn = Box<dyn FnOnce(Os) -> Pin<Box<dyn Future<Output = ()>>>>;
-
 /// A simulation under construction. Start from [`SimBuilder::new`] (every
 /// default of the scenario format) or [`SimBuilder::from_scenario`].
 pub struct SimBuilder {
     scenario: Scenario,
-    programs: [Option<Spawn>; 2],
+    programs: [Option<(Main, Style)>; 2],
     options: RunOptions,
 }
 
@@ -120,6 +119,12 @@ impl SimBuilder {
         self
     }
 
+    /// Cut the link both ways from `from` until `until` (virtual time): a
+    /// partition fault (see [`crate::scenario::model::FaultAction::Partition`]).
+    pub fn partition(self, from: Micros, until: Micros) -> Self {
+        self.fault(Fault::partition(None, from, until))
+    }
+
     /// Replace a host's configuration (see [`HostConfig::new`]).
     pub fn host(mut self, role: Role, config: HostConfig) -> Self {
         self.scenario.hosts[role.index()] = config;
@@ -168,7 +173,7 @@ impl SimBuilder {
         F: FnOnce(Os) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        self.programs[0] = Some(Box::new(move |os| Box::pin(program(os))));
+        self.programs[0] = Some((Box::new(move |os| Box::pin(program(os))), Style::Os));
         self
     }
 
@@ -178,7 +183,41 @@ impl SimBuilder {
         F: FnOnce(Os) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        self.programs[1] = Some(Box::new(move |os| Box::pin(program(os))));
+        self.programs[1] = Some((Box::new(move |os| Box::pin(program(os))), Style::Os));
+        self
+    }
+
+    /// The client runs `main`, a tokio program written with
+    /// [`crate::net`]'s sockets (see the crate's front page): its tasks are
+    /// polled when woken, and `tokio::time` runs on the virtual clock. The
+    /// run is over when `main` returns (its other tasks are then dropped,
+    /// as when a tokio program's `main` returns) and nothing is in flight.
+    /// `main` may return `()` or a `Result`; an `Err` ends the run with a
+    /// panic naming it.
+    #[cfg(feature = "tokio")]
+    pub fn client_main<F, Fut>(mut self, main: F) -> Self
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: crate::net::MainResult,
+    {
+        self.programs[0] = Some((net_main(main, "client"), Style::Woken));
+        self
+    }
+
+    /// The server runs `main`, a tokio program written with [`crate::net`]'s
+    /// sockets, as [`SimBuilder::client_main`]. A server usually serves
+    /// forever, so the run may end while it waits with nothing to do
+    /// (typically in accept()), once the client is done and nothing is in
+    /// flight; its pending tokio timers do not keep the run going.
+    #[cfg(feature = "tokio")]
+    pub fn server_main<F, Fut>(mut self, main: F) -> Self
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: crate::net::MainResult,
+    {
+        self.programs[1] = Some((net_main(main, "server"), Style::Serving));
         self
     }
 
@@ -192,41 +231,71 @@ impl SimBuilder {
         let scenario = self.scenario;
         let server_at = (scenario.hosts[1].ip, scenario.server.port);
         let [client, server] = self.programs;
+        let runtime = runtime_for(&[&client, &server]);
+        let driver = runtime.as_ref().map(|r| Rc::clone(r) as Rc<dyn Driver>);
         let client: Box<dyn Program> = match client {
-            Some(spawn) => Box::new(Pending::new(spawn)),
+            Some((main, style)) => Box::new(Executor::new(main, style, driver.clone())),
             None => crate::engine::sim::client_program(&scenario.client, server_at),
         };
         let server: Box<dyn Program> = match server {
-            Some(spawn) => Box::new(Pending::new(spawn)),
+            Some((main, style)) => Box::new(Executor::new(main, style, driver)),
             None => Box::new(Echo::new(&scenario.server)),
         };
-        Simulation::with_programs(scenario, [client, server], self.options).run()
-    }
-}
-
-/// An async program not yet started: it gets its [`Os`] on its first step.
-struct Pending {
-    spawn: Option<Spawn>,
-    task: Option<Task>,
-}
-
-impl Pending {
-    fn new(spawn: Spawn) -> Pending {
-        Pending {
-            spawn: Some(spawn),
-            task: None,
+        let sim = Simulation::with_programs(scenario, [client, server], self.options);
+        match runtime {
+            Some(runtime) => sim.with_timers(runtime).run(),
+            None => sim.run(),
         }
     }
 }
 
-impl Program for Pending {
-    fn resume(&mut self, os: &Os) -> crate::program::Status {
-        if let Some(spawn) = self.spawn.take() {
-            self.task = Some(Task::new(spawn(os.clone())));
-        }
-        match &mut self.task {
-            Some(task) => task.resume(os),
-            None => crate::program::Status::Done,
-        }
+/// The tokio runtime the hosts' tasks run in, when a host runs a
+/// `tcpsim::net` program (`Os` programs then run in it too, so that they may
+/// use `tokio::time` beside it).
+#[cfg(feature = "tokio")]
+fn runtime_for(programs: &[&Option<(Main, Style)>]) -> Option<Rc<crate::net::runtime::Runtime>> {
+    let tokio = programs
+        .iter()
+        .any(|p| p.as_ref().is_some_and(|(_, style)| *style != Style::Os));
+    tokio.then(|| Rc::new(crate::net::runtime::Runtime::new()))
+}
+
+#[cfg(not(feature = "tokio"))]
+fn runtime_for(_: &[&Option<(Main, Style)>]) -> Option<Rc<NoRuntime>> {
+    None
+}
+
+/// Stands for the runtime when there is no `tokio` feature.
+#[cfg(not(feature = "tokio"))]
+enum NoRuntime {}
+
+#[cfg(not(feature = "tokio"))]
+impl Driver for NoRuntime {
+    fn drive(&self, _: &mut dyn FnMut() -> bool) {
+        match *self {}
     }
+
+    fn wake_hook(&self) -> Option<crate::program::wake::WakeHook> {
+        match *self {}
+    }
+}
+
+#[cfg(not(feature = "tokio"))]
+impl crate::program::driver::Timers for NoRuntime {
+    fn advance(&self, _: Micros) -> Option<Micros> {
+        match *self {}
+    }
+}
+
+/// A tokio program's `main` as a host's main task: called inside the host,
+/// its result checked.
+#[cfg(feature = "tokio")]
+fn net_main<F, Fut>(main: F, host: &'static str) -> Main
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: crate::net::MainResult,
+{
+    use crate::net::MainResult;
+    Box::new(move |_os| Box::pin(async move { main().await.check(host) }))
 }

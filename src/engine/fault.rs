@@ -1,5 +1,6 @@
 //! Scripted faults: act on exactly the segment a scenario names, matched on
-//! direction, flags, relative sequence number, payload length and n-th occurrence.
+//! direction, flags, relative sequence number, payload length and n-th
+//! occurrence; or, for a partition, on every frame in a window of time.
 //!
 //! Faults are indexed by direction and sequence number, so a segment is
 //! compared only with the faults that name its sequence number (or none):
@@ -8,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::scenario::model::{Dir, Fault, FaultAction};
+use crate::scenario::model::{Dir, Fault, FaultAction, Micros};
 use crate::wire::frame::Segment;
 use crate::wire::seq::RelativeNumbering;
 
@@ -23,6 +24,9 @@ struct DirIndex {
 #[derive(Debug, Clone)]
 pub struct FaultBook {
     faults: Vec<Fault>,
+    /// Whether any fault is a partition (most scenarios have none: no
+    /// frame then pays for looking).
+    partitions: bool,
     matches: Vec<u32>,
     index: [DirIndex; 2],
     numbering: RelativeNumbering,
@@ -34,14 +38,22 @@ impl FaultBook {
         let mut index: [DirIndex; 2] = Default::default();
         // Pushed in fault order: every list is sorted by fault index.
         for (i, fault) in faults.iter().enumerate() {
+            if matches!(fault.action, FaultAction::Partition { .. }) {
+                // A partition matches times, not segments (`partition`).
+                continue;
+            }
             let dir = &mut index[fault.dir.index()];
             match fault.seq {
                 Some(seq) => dir.by_seq.entry(seq).or_default().push(i),
                 None => dir.any_seq.push(i),
             }
         }
+        let partitions = faults
+            .iter()
+            .any(|f| matches!(f.action, FaultAction::Partition { .. }));
         FaultBook {
             faults,
+            partitions,
             matches,
             index,
             numbering: RelativeNumbering::default(),
@@ -74,6 +86,32 @@ impl FaultBook {
             }
         }
         verdict
+    }
+
+    /// The first partition (index, from, until) that cuts direction `dir`
+    /// at `now`, if any.
+    #[inline]
+    pub fn partition(&self, dir: Dir, now: Micros) -> Option<(usize, Micros, Micros)> {
+        if !self.partitions {
+            return None;
+        }
+        self.cut(dir, now)
+    }
+
+    fn cut(&self, dir: Dir, now: Micros) -> Option<(usize, Micros, Micros)> {
+        self.faults
+            .iter()
+            .enumerate()
+            .find_map(|(i, fault)| match fault.action {
+                FaultAction::Partition {
+                    from,
+                    until,
+                    both_ways,
+                } if (both_ways || fault.dir == dir) && (from..until).contains(&now) => {
+                    Some((i, from, until))
+                }
+                _ => None,
+            })
     }
 }
 

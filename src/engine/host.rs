@@ -27,6 +27,10 @@ pub struct Host {
     pub os: Os,
     pub program: Box<dyn Program>,
     pub status: Status,
+    /// Whether the program's tasks may be woken outside the host's steps
+    /// (by tokio's timers) or serve forever: then the host asks the program
+    /// (`Program::ready`, `Program::idle_server`); other hosts never need to.
+    pub timers_outside: bool,
     peer_mac: [u8; 6],
     peer_ip: Ipv4Address,
     /// Frames that arrived and wait for the receive batch.
@@ -73,6 +77,7 @@ impl Host {
             os,
             program,
             status: Status::Blocked,
+            timers_outside: false,
             peer_mac: peer.mac,
             peer_ip: peer.ip,
             rx_waiting: Vec::new(),
@@ -133,6 +138,10 @@ impl Host {
         if let Status::Sleeping(t) | Status::Waiting(t) = self.status {
             consider(Some(t));
         }
+        if self.timers_outside && self.status != Status::Done && self.program.ready(&self.os) {
+            // A task was woken by a timer outside the stack: as soon as possible.
+            consider(Some(self.stack.borrow().now));
+        }
         wake
     }
 
@@ -173,8 +182,11 @@ impl Host {
         std::mem::take(&mut self.stack.borrow_mut().outbox)
     }
 
-    /// Nothing left to do: program finished, nothing queued or unacknowledged.
+    /// Nothing left to do: program finished (or a server with nothing to do
+    /// but wait for connections), nothing queued or unacknowledged.
     pub fn finished(&self) -> bool {
-        self.status == Status::Done && self.rx_waiting.is_empty() && self.stack.borrow().quiescent()
+        (self.status == Status::Done || (self.timers_outside && self.program.idle_server()))
+            && self.rx_waiting.is_empty()
+            && self.stack.borrow().quiescent()
     }
 }

@@ -149,7 +149,12 @@ impl Link {
         id: u64,
         seg: Option<&Segment>,
     ) -> Verdict {
-        let scripted = seg.and_then(|s| self.faults.judge(dir, s));
+        // A frame that enters a partition never reaches the other faults.
+        let cut = self.faults.partition(dir, now);
+        let scripted = match cut {
+            Some(_) => None,
+            None => seg.and_then(|s| self.faults.judge(dir, s)),
+        };
         let d = &mut self.dirs[dir.index()];
         let cfg = &d.config;
         // Each knob has its own stream, drawn once per frame whatever happens to
@@ -180,6 +185,15 @@ impl Link {
         let done = start + wire_time(len, cfg.rate_bps);
         d.busy_until = done;
 
+        if let Some((i, from, until)) = cut {
+            return Verdict {
+                fate: Fate::Dropped,
+                note: format!(
+                    "scripted fault #{}: partition, the link drops every frame from {from} us until {until} us",
+                    i + 1
+                ),
+            };
+        }
         let mut note = String::new();
         let mut arrival = done + cfg.latency + jitter;
         match scripted {
@@ -192,6 +206,9 @@ impl Link {
             Some((i, FaultAction::Delay(extra))) => {
                 arrival += extra;
                 note = format!("scripted fault #{}: delayed {extra} us", i + 1);
+            }
+            Some((_, FaultAction::Partition { .. })) => {
+                unreachable!("partitions are not judged per segment")
             }
             Some((i, FaultAction::Stall(extra))) => {
                 arrival = arrival.max(d.last_arrival + wire_time(len, cfg.rate_bps)) + extra;

@@ -5,6 +5,7 @@ use crate::engine::fault::FaultBook;
 use crate::engine::host::Host;
 use crate::engine::link::Link;
 use crate::engine::record::{Recorder, Sink, io_error};
+use crate::program::driver::Timers;
 use crate::program::os::Keep;
 use crate::program::{Client, Echo, Parallel, Program};
 use crate::scenario::model::{ClientProgram, Dir, Micros, Role, Scenario};
@@ -12,8 +13,13 @@ use crate::trace::pcapng::PcapngStream;
 use crate::trace::{Ending, ProgramSummary, Trace};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 pub use crate::engine::record::Recording;
+
+/// How far past the time limit the tokio clock looks for a timer when
+/// nothing else is pending (a year of virtual time, well within tokio's range).
+const YEAR: Micros = 365 * 24 * 3600 * 1_000_000;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +50,10 @@ impl Default for RunOptions {
 pub struct Simulation {
     scenario: Scenario,
     hosts: [Host; 2],
+    /// Timers outside the hosts' stacks (the tokio runtime of `tcpsim::net`
+    /// programs), asked before the clock moves. After `hosts`, so the
+    /// hosts' tasks are dropped before the runtime they registered timers with.
+    timers: Option<Rc<dyn Timers>>,
     link: Link,
     recorder: Recorder,
     now: Micros,
@@ -126,6 +136,7 @@ impl Simulation {
         Simulation {
             scenario,
             hosts: [client, server],
+            timers: None,
             link,
             recorder,
             now: 0,
@@ -133,6 +144,15 @@ impl Simulation {
             frames_sent: 0,
             wakes: [None, None],
         }
+    }
+
+    /// Let `timers` (the hosts' tokio timers) stop the clock where they wake a task.
+    pub(crate) fn with_timers(mut self, timers: Rc<dyn Timers>) -> Simulation {
+        self.timers = Some(timers);
+        for host in &mut self.hosts {
+            host.timers_outside = true;
+        }
+        self
     }
 
     /// Reference mode for tests: every host step looks at every socket,
@@ -182,10 +202,13 @@ impl Simulation {
             if self.hosts.iter().all(Host::finished) && self.link.is_idle() {
                 break Ending::Finished;
             }
-            let next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
+            let mut next = [self.link.next_arrival(), self.wake(0), self.wake(1)]
                 .into_iter()
                 .flatten()
                 .min();
+            if self.timers.is_some() {
+                next = self.advance_timers(next);
+            }
             let Some(next) = next else {
                 // Nothing in flight and no timer anywhere, yet a program is not done.
                 break Ending::Deadlock;
@@ -223,11 +246,34 @@ impl Simulation {
         }
     }
 
+    /// Move the tokio clock to the next event, or to the first instant
+    /// before it at which one of its timers wakes a task, which is then the
+    /// next event. With no event at all, look far ahead: a timer past the
+    /// time limit still means the run is not deadlocked. (Out of line: most
+    /// runs have no tokio clock, and the event loop stays small.)
+    #[inline(never)]
+    fn advance_timers(&mut self, next: Option<Micros>) -> Option<Micros> {
+        let Some(timers) = &self.timers else {
+            return next;
+        };
+        let limit = next.map_or(self.scenario.max_sim_time.saturating_add(YEAR), |n| {
+            n.max(self.now)
+        });
+        match timers.advance(limit) {
+            Some(t) => {
+                self.wakes = [None, None];
+                Some(t)
+            }
+            None => next,
+        }
+    }
+
     /// When host `i` next needs to run. A host's wake (its stack's deadlines,
     /// its receive batch, its program's timer) changes only when it is stepped
     /// or a frame reaches it, and smoltcp's deadlines are absolute times, so
     /// the value is kept until one of those happens instead of being asked of
     /// every socket several times per event.
+    #[inline]
     fn wake(&mut self, i: usize) -> Option<Micros> {
         *self.wakes[i].get_or_insert_with(|| self.hosts[i].next_wake())
     }

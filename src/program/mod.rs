@@ -8,7 +8,11 @@
 //!   [`Status`] a program waits in;
 //! - `os.rs`: the [`Os`] a program sees: socket calls, the clock, sleep, and
 //!   the `async` API ([`Conn`](os::Conn), [`Listener`](os::Listener));
-//! - `task.rs`: an `async` block run as a [`Program`];
+//! - `executor.rs`: an `async` program as tasks, polled in rounds when woken;
+//!   `tasks.rs` (the tasks and their polls), `wake.rs` (the queue wakers
+//!   fill, in wake order), `join.rs` ([`JoinHandle`]), `current.rs` (the host whose
+//!   task runs, and [`spawn`]), `waiting.rs` and `reactor.rs` (which task
+//!   waits on which connection), `driver.rs` (the hooks a tokio runtime uses);
 //! - `bytelog.rs`: the length, digest and (when kept) bytes of a stream;
 //! - `client.rs`, `echo.rs`: the declarative programs of scenario files;
 //! - `parallel.rs`, `activities.rs`: many activities of one host, each resumed
@@ -18,16 +22,25 @@
 mod activities;
 mod bytelog;
 mod client;
+pub(crate) mod current;
 mod cursor;
+pub(crate) mod driver;
 mod echo;
+pub(crate) mod executor;
+pub(crate) mod join;
 pub mod os;
 mod parallel;
+mod reactor;
 mod status;
-pub(crate) mod task;
+pub(crate) mod tasks;
+mod waiting;
+pub(crate) mod wake;
 
 pub use bytelog::{ByteLog, generated_byte};
 pub use client::Client;
+pub use current::{current_os, spawn};
 pub use echo::Echo;
+pub use join::{JoinError, JoinHandle};
 pub use os::Os;
 pub use parallel::Parallel;
 pub use status::{Program, Status, combine};

@@ -4,9 +4,13 @@
 //! non-blocking primitives (`try_send`, `try_recv`, ...) and return a
 //! [`Status`](crate::program::Status) when they must wait. Programs written in
 //! Rust are `async` blocks that await [`Conn::recv`], [`Listener::accept`],
-//! [`Os::sleep`] and friends; a small deterministic executor polls them on every
-//! step of their host, driven only by the virtual clock (no threads, no wall
-//! clock), so they stay as reproducible as the declarative ones.
+//! [`Os::sleep`] and friends; the host's deterministic executor polls a
+//! program's main future at every step of its host (as it always has, so
+//! futures of its own that wait on the non-blocking primitives keep working),
+//! and a task waiting in one of these futures at the host's next step, all
+//! driven only by the virtual clock (no threads, no wall clock), so they stay
+//! as reproducible as the declarative ones. The `tokio`-style sockets of
+//! `tcpsim::net` are woken only when their connection changes.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -17,6 +21,7 @@ use std::task::Poll;
 use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId, Recv};
 use crate::linux::stack::Stack;
 use crate::program::bytelog::ByteLog;
+use crate::program::reactor::Reactor;
 use crate::scenario::model::Micros;
 
 /// Why a socket call failed.
@@ -73,8 +78,10 @@ pub(crate) struct Keep {
 /// A program's handle on its host. Cheap to clone; every clone is the same host.
 #[derive(Clone)]
 pub struct Os {
-    stack: Rc<RefCell<Stack>>,
-    record: Rc<RefCell<ProgramRecord>>,
+    pub(super) stack: Rc<RefCell<Stack>>,
+    pub(super) record: Rc<RefCell<ProgramRecord>>,
+    /// Who to wake when a connection changes (`reactor.rs`).
+    pub(super) reactor: Rc<RefCell<Reactor>>,
 }
 
 impl Os {
@@ -89,6 +96,7 @@ impl Os {
                 wake: None,
                 watching: Vec::new(),
             })),
+            reactor: Rc::default(),
         }
     }
 
@@ -148,6 +156,11 @@ impl Os {
         self.stack.borrow().now
     }
 
+    /// "client" or "server".
+    pub(crate) fn role_name(&self) -> &'static str {
+        self.stack.borrow().role.name()
+    }
+
     /// This host's IPv4 address.
     pub fn ip(&self) -> Ipv4Addr {
         self.stack.borrow().config.ip
@@ -204,6 +217,11 @@ impl Os {
     pub fn connect_state(&self, conn: ConnId) -> ConnectState {
         self.saw(conn);
         self.stack.borrow().connect_state(conn)
+    }
+
+    /// The connection's local and remote addresses, once known.
+    pub fn endpoints(&self, conn: ConnId) -> Option<crate::wire::frame::Endpoints> {
+        self.stack.borrow().endpoints(conn)
     }
 
     /// listen(port, backlog).
@@ -286,7 +304,7 @@ impl Os {
     pub async fn connect(&self, remote: (Ipv4Addr, u16)) -> Result<Conn, SocketError> {
         let id = self.try_connect(remote, None);
         self.log(format!("connect({}:{})", remote.0, remote.1));
-        poll_fn(|| match self.connect_state(id) {
+        poll_fn(self, || match self.connect_state(id) {
             ConnectState::Pending => Poll::Pending,
             ConnectState::Established => Poll::Ready(Ok(Conn {
                 os: self.clone(),
@@ -310,7 +328,7 @@ impl Os {
     /// Sleep for `duration` microseconds of virtual time.
     pub async fn sleep(&self, duration: Micros) {
         let until = self.now() + duration;
-        poll_fn(|| {
+        poll_fn(self, || {
             if self.now() >= until {
                 Poll::Ready(())
             } else {
@@ -333,6 +351,7 @@ impl Os {
                 Poll::Ready(None)
             } else {
                 self.wake_at(until);
+                self.wake_next_step(cx.waker());
                 Poll::Pending
             }
         })
@@ -340,10 +359,19 @@ impl Os {
     }
 }
 
-/// A future that is ready when `check` says so; the executor polls it again on
-/// every step of its host.
-fn poll_fn<T>(mut check: impl FnMut() -> Poll<T>) -> impl Future<Output = T> {
-    std::future::poll_fn(move |_cx| check())
+/// A future that is ready when `check` says so; while it is not, its task is
+/// polled again at the next step of its host.
+fn poll_fn<'a, T>(
+    os: &'a Os,
+    mut check: impl FnMut() -> Poll<T> + 'a,
+) -> impl Future<Output = T> + 'a {
+    std::future::poll_fn(move |cx| {
+        let result = check();
+        if result.is_pending() {
+            os.wake_next_step(cx.waker());
+        }
+        result
+    })
 }
 
 /// A listening socket.
@@ -355,7 +383,7 @@ pub struct Listener {
 impl Listener {
     /// accept(): wait for a connection that completed its handshake.
     pub async fn accept(&self) -> Conn {
-        let conn = poll_fn(|| match self.os.try_accept(self.id) {
+        let conn = poll_fn(&self.os, || match self.os.try_accept(self.id) {
             Some(id) => Poll::Ready(Conn {
                 os: self.os.clone(),
                 id,
@@ -388,7 +416,7 @@ impl Conn {
     /// send() every byte, waiting for buffer space as Python's sendall does.
     pub async fn send_all(&self, data: &[u8]) -> Result<(), SocketError> {
         let mut offset = 0;
-        poll_fn(|| {
+        poll_fn(&self.os, || {
             while offset < data.len() {
                 match self.os.try_send(self.id, &data[offset..]) {
                     Ok(0) => return Poll::Pending,
@@ -410,7 +438,7 @@ impl Conn {
 
     /// recv(max): wait for data; an empty vector means end of stream.
     pub async fn recv(&self, max: usize) -> Result<Vec<u8>, SocketError> {
-        let got = poll_fn(|| match self.os.try_recv(self.id, max) {
+        let got = poll_fn(&self.os, || match self.os.try_recv(self.id, max) {
             Recv::WouldBlock => Poll::Pending,
             Recv::Data(d) => Poll::Ready(Ok(d)),
             Recv::Eof => Poll::Ready(Ok(Vec::new())),

@@ -23,6 +23,20 @@ pub enum Status {
 pub trait Program {
     /// Run until the program must wait; say for what.
     fn resume(&mut self, os: &Os) -> Status;
+
+    /// Whether something the program waits for has happened since it was
+    /// last resumed (a task was woken by a timer outside the stack), so that
+    /// its host must step now even though no frame or timer of its own is due.
+    fn ready(&mut self, _os: &Os) -> bool {
+        false
+    }
+
+    /// Whether the run may end while this program still waits, because it
+    /// only serves (a server written as tasks, waiting in accept() like any
+    /// real server) and has nothing to do right now.
+    fn idle_server(&self) -> bool {
+        false
+    }
 }
 
 /// What several concurrent activities wait for, together: done when all are

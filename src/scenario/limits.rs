@@ -79,7 +79,9 @@ pub(super) const LINK_KEYS: &[&str] = &[
     "c2s",
     "s2c",
 ];
-pub(super) const FAULT_KEYS: &[&str] = &["dir", "flags", "seq", "len", "nth", "action", "delay"];
+pub(super) const FAULT_KEYS: &[&str] = &[
+    "dir", "flags", "seq", "len", "nth", "action", "delay", "from", "until",
+];
 pub(super) const CLIENT_KEYS: &[&str] = &[
     "ip",
     "mac",

@@ -70,6 +70,18 @@ impl<'t> Cx<'t> {
     }
 
     pub(super) fn fault(&self, t: &Table<'_, '_>) -> Res<Fault> {
+        let partition = t
+            .get("action")
+            .is_some_and(|v| matches!(v.get_ref(), DeValue::String(s) if s.trim() == "partition"));
+        if partition {
+            return self.partition(t);
+        }
+        self.refuse(t, &["from", "until"], |field, key| {
+            (
+                format!("`{field}` is only allowed with action = \"partition\""),
+                format!("remove `{key}`, or choose action = \"partition\""),
+            )
+        })?;
         let dir = self.req(t, "dir", |cx, v, f| {
             cx.choice(
                 v,
@@ -90,6 +102,7 @@ impl<'t> Cx<'t> {
             Drop,
             Delay,
             Stall,
+            Partition,
         }
         let kind = self.req(t, "action", |cx, v, f| {
             cx.choice(
@@ -99,11 +112,13 @@ impl<'t> Cx<'t> {
                     ("drop", Kind::Drop),
                     ("delay", Kind::Delay),
                     ("stall", Kind::Stall),
+                    ("partition", Kind::Partition),
                 ],
             )
         })?;
         let delay = self.opt(t, "delay", Cx::duration)?;
         let action = match (kind, delay) {
+            (Kind::Partition, _) => unreachable!("a partition is read by `partition`"),
             (Kind::Drop, None) => FaultAction::Drop,
             (Kind::Delay, Some(d)) => FaultAction::Delay(d),
             (Kind::Stall, Some(d)) => FaultAction::Stall(d),
@@ -140,6 +155,56 @@ impl<'t> Cx<'t> {
             nth,
             action,
         })
+    }
+
+    /// An error at the first of `keys` that `t` has; `say(field, key)` gives
+    /// the message and the help.
+    fn refuse(
+        &self,
+        t: &Table<'_, '_>,
+        keys: &[&str],
+        say: impl Fn(&str, &str) -> (String, String),
+    ) -> Res<()> {
+        for key in keys {
+            if let Some(value) = t.get(key) {
+                let field = t.field(key);
+                let (message, help) = say(&field, key);
+                return Err(self.error(value.span(), &field, message).with_help(help));
+            }
+        }
+        Ok(())
+    }
+
+    /// A `[[fault]]` with action = "partition": a window of time in which
+    /// the link drops every frame, one way (`dir`) or both (the default).
+    fn partition(&self, t: &Table<'_, '_>) -> Res<Fault> {
+        self.refuse(t, &["flags", "seq", "len", "nth", "delay"], |field, key| {
+            (
+                format!("`{field}` is not allowed with action = \"partition\""),
+                format!("a partition drops every frame from `from` until `until`: remove `{key}`"),
+            )
+        })?;
+        let dir = self.opt(t, "dir", |cx, v, f| {
+            cx.choice(
+                v,
+                f,
+                &[
+                    ("c2s", Some(Dir::ClientToServer)),
+                    ("s2c", Some(Dir::ServerToClient)),
+                    ("both", None),
+                ],
+            )
+        })?;
+        let from = self.req(t, "from", Cx::duration)?;
+        let until = self.req(t, "until", Cx::duration)?;
+        if until <= from {
+            let field = t.field("until");
+            let span = t.get("until").map_or(t.span.clone(), |v| v.span());
+            return Err(self
+                .error(span, &field, format!("`{field}` must be later than `from`"))
+                .with_help("the link drops frames from `from` until `until`"));
+        }
+        Ok(Fault::partition(dir.flatten(), from, until))
     }
 }
 

@@ -168,6 +168,25 @@ pub struct Fault {
     pub action: FaultAction,
 }
 
+impl Fault {
+    /// A partition from `from` until `until`: in direction `dir`, or both
+    /// ways when `dir` is `None`.
+    pub fn partition(dir: Option<Dir>, from: Micros, until: Micros) -> Fault {
+        Fault {
+            dir: dir.unwrap_or(Dir::ClientToServer),
+            flags: None,
+            seq: None,
+            len: None,
+            nth: 1,
+            action: FaultAction::Partition {
+                from,
+                until,
+                both_ways: dir.is_none(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// What a scripted fault does to the segment it names.
 pub enum FaultAction {
@@ -178,6 +197,20 @@ pub enum FaultAction {
     /// Hold the wire this long before the segment arrives: frames behind it
     /// wait too, so order is kept (a stalled link, such as Wi-Fi retrying).
     Stall(Micros),
+    /// A partition: lose every frame that enters the link from `from` until
+    /// `until` (virtual time, `until` excluded), in the fault's direction or,
+    /// with `both_ways`, in both. It matches frames by time alone: the
+    /// fault's `flags`, `seq`, `len` and `nth` play no part (the parser
+    /// leaves them at any and 1), and the frames it drops are not counted by
+    /// the other faults.
+    Partition {
+        /// When the link starts dropping.
+        from: Micros,
+        /// When it delivers again.
+        until: Micros,
+        /// Both directions (then `dir` plays no part either).
+        both_ways: bool,
+    },
 }
 
 /// ACK and Nagle policy of a host's socket layer.

@@ -19,6 +19,7 @@
 //! always carries what is needed to reproduce it.
 
 mod apply;
+mod partition;
 mod path;
 mod set;
 mod show;

@@ -33,7 +33,9 @@ pub(super) const HOST_KEYS: &[&str] = &[
     "port",
 ];
 pub(super) const SERVER_ONLY_KEYS: &[&str] = &["backlog"];
-pub(super) const FAULT_KEYS: &[&str] = &["dir", "flags", "seq", "len", "nth", "action", "delay"];
+pub(super) const FAULT_KEYS: &[&str] = &[
+    "dir", "flags", "seq", "len", "nth", "action", "delay", "from", "until",
+];
 pub(super) const ECHO_KEYS: &[&str] = &["recv", "sleep", "transform", "times", "connections"];
 pub(super) const SINK_KEYS: &[&str] = &["recv", "sleep", "connections"];
 pub(super) const SOURCE_KEYS: &[&str] = &["bytes", "recv", "connections"];

@@ -6,6 +6,7 @@ use crate::scenario::model::{
     Step, Transform,
 };
 
+use super::partition::{only_for_partitions, set_partition};
 use super::value::{self as v, Parsed};
 
 use super::path::{
@@ -59,9 +60,17 @@ pub(super) fn set_fault(
     key: &str,
     value: &str,
 ) -> Res {
+    if matches!(f.action, FaultAction::Partition { .. }) {
+        return set_partition(f, prefix, key, value);
+    }
     let path = format!("{prefix}.{key}");
     let p = path.as_str();
     match key {
+        "from" | "until" => return only_for_partitions(prefix, key),
+        "dir" if value == "both" => return only_for_partitions(prefix, "dir = both"),
+        "action" if value == "partition" => {
+            return only_for_partitions(prefix, "action = partition");
+        }
         "dir" => {
             f.dir = v::choice(
                 p,
@@ -75,7 +84,7 @@ pub(super) fn set_fault(
         "nth" => f.nth = v::int_in(p, value, 1, u64::from(u32::MAX), "a match count")? as u32,
         "action" => {
             let held = match f.action {
-                FaultAction::Drop => None,
+                FaultAction::Drop | FaultAction::Partition { .. } => None,
                 FaultAction::Delay(d) | FaultAction::Stall(d) => Some(d),
             };
             f.action = match (value, held) {
@@ -101,7 +110,7 @@ pub(super) fn set_fault(
             f.action = match f.action {
                 FaultAction::Delay(_) => FaultAction::Delay(d),
                 FaultAction::Stall(_) => FaultAction::Stall(d),
-                FaultAction::Drop => {
+                FaultAction::Drop | FaultAction::Partition { .. } => {
                     return Err(format!(
                         "`{p}` is only allowed with action = \"delay\" or \"stall\", and `{prefix}` drops"
                     )

@@ -51,6 +51,19 @@ pub fn settings(s: &Scenario) -> Vec<Setting> {
 
     for (i, f) in s.faults.iter().enumerate() {
         let p = format!("fault[{i}]");
+        if let FaultAction::Partition {
+            from,
+            until,
+            both_ways,
+        } = f.action
+        {
+            let dir = if both_ways { "both" } else { f.dir.name() };
+            put(format!("{p}.dir"), dir.into());
+            put(format!("{p}.action"), "partition".into());
+            put(format!("{p}.from"), show_duration(from));
+            put(format!("{p}.until"), show_duration(until));
+            continue;
+        }
         put(format!("{p}.dir"), f.dir.name().into());
         put(
             format!("{p}.flags"),
@@ -66,7 +79,9 @@ pub fn settings(s: &Scenario) -> Vec<Setting> {
         );
         put(format!("{p}.nth"), f.nth.to_string());
         match f.action {
-            FaultAction::Drop => put(format!("{p}.action"), "drop".into()),
+            FaultAction::Drop | FaultAction::Partition { .. } => {
+                put(format!("{p}.action"), "drop".into())
+            }
             FaultAction::Delay(d) | FaultAction::Stall(d) => {
                 let name = if matches!(f.action, FaultAction::Delay(_)) {
                     "delay"
