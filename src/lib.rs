@@ -128,6 +128,7 @@ pub mod engine;
 pub mod linux;
 #[cfg(feature = "tokio")]
 pub mod net;
+pub mod packetdrill;
 pub mod program;
 pub mod render;
 pub mod scenario;

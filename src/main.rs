@@ -23,6 +23,8 @@ enum Command {
     Merge(cli::merge::Args),
     /// Check a scenario's trace or a pcapng capture against TCP's rules.
     Check(cli::check::Args),
+    /// Run packetdrill scripts against tcpsim's Linux host, in virtual time.
+    Packetdrill(cli::packetdrill::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +34,6 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cli::sweep::main(args),
         Command::Merge(args) => cli::merge::main(args),
         Command::Check(args) => cli::check::main(args),
+        Command::Packetdrill(args) => cli::packetdrill::main(args),
     }
 }

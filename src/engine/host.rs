@@ -41,6 +41,7 @@ pub struct Host {
 }
 
 impl Host {
+    /// A host on a /24 with its peer, as scenario files have them.
     pub fn new(
         role: Role,
         config: HostConfig,
@@ -48,6 +49,21 @@ impl Host {
         seed: u64,
         program: Box<dyn Program>,
         keep: Keep,
+    ) -> Host {
+        Host::with_prefix(role, config, peer, seed, program, keep, 24)
+    }
+
+    /// A host whose network is `prefix` bits long: 0 puts every address on
+    /// the link, as a packetdrill script's remote address must be (it is on
+    /// another network than the local one, with no gateway to model).
+    pub fn with_prefix(
+        role: Role,
+        config: HostConfig,
+        peer: &HostConfig,
+        seed: u64,
+        program: Box<dyn Program>,
+        keep: Keep,
+        prefix: u8,
     ) -> Host {
         let mut misc = rng::stream(seed, Purpose::HostMisc, role.index());
         let stack_seed = rng::next_u64(&mut rng::stream(seed, Purpose::HostStack, role.index()));
@@ -57,7 +73,7 @@ impl Host {
         let mut iface = Interface::new(iface_config, &mut device, Instant::from_micros(0));
         iface.update_ip_addrs(|addrs| {
             addrs
-                .push(IpCidr::new(config.ip.into(), 24))
+                .push(IpCidr::new(config.ip.into(), prefix))
                 .expect("one address fits");
         });
         let tsval_offset = rng::next_u64(&mut misc) as u32;

@@ -9,7 +9,7 @@ use smoltcp::wire::IpListenEndpoint;
 
 use crate::linux::conn::{ConnId, ConnectState, ListenerId};
 use crate::linux::listen::swap_remove_scan;
-use crate::linux::stack::{Stack, ipv4};
+use crate::linux::stack::{DEFAULT_PEER_MSS, Stack, ipv4};
 use crate::wire::frame::Endpoints;
 
 impl Stack {
@@ -56,12 +56,17 @@ impl Stack {
                 };
                 let id = self.new_conn(handle, ends);
                 if let Some(syn) = ends.and_then(|e| self.syn_options.remove(&e)) {
-                    let eff = syn.mss.map(|m| self.effective_mss(u32::from(m)));
+                    // No MSS option: 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
+                    let peer_mss = syn.mss.map_or(DEFAULT_PEER_MSS, u32::from);
+                    let eff = self.effective_mss(peer_mss, syn.ts);
+                    let ssai = self.sysctl.slow_start_after_idle;
                     let c = &mut self.conns[id];
-                    if let (Some(m), Some(eff)) = (syn.mss, eff) {
-                        c.peer_mss = u32::from(m);
-                        c.acks.set_rcv_mss(eff);
-                        c.sender.mss = eff;
+                    c.peer_mss = peer_mss;
+                    c.acks.set_rcv_mss(eff);
+                    c.sender.mss = eff;
+                    c.sender.slow_start_after_idle = ssai;
+                    if let Some(iss) = syn.iss {
+                        c.psh.on_syn(iss);
                     }
                     c.win.peer_wscale = syn.wscale;
                     c.sender.sack_ok = syn.sack_ok;

@@ -14,6 +14,7 @@ use crate::linux::listen::Listener;
 use crate::linux::stack::Stack;
 use crate::scenario::model::Profile;
 use crate::wire::frame::Endpoints;
+use crate::wire::seq;
 
 impl Stack {
     /// listen(port, backlog).
@@ -119,6 +120,11 @@ impl Stack {
         if n == 0 {
             return Ok(0);
         }
+        let flight = seq::distance(c.sender.snd_una, c.sender.snd_nxt).max(0) as usize;
+        let appended = !c.nagle.pending.is_empty() || queued > flight;
+        let c = &mut self.conns[conn];
+        let push = !c.nagle.more;
+        c.psh.on_write(n, push, appended);
         self.push_with(conn, &data[..n]);
         // Linux pushes segments inside the system call.
         self.egress();

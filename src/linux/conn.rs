@@ -6,6 +6,7 @@ use crate::linux::close::Closing;
 use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::nagle::Nagle;
+use crate::linux::psh::PushMarks;
 use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::Slot;
@@ -85,6 +86,8 @@ pub(super) struct Conn {
     pub(super) close: Closing,
     /// Bytes waiting to enter smoltcp, and Minshall's Nagle (`nagle.rs`).
     pub(super) nagle: Nagle,
+    /// Where each write() ended, for the PSH flag (`psh.rs`).
+    pub(super) psh: PushMarks,
     /// Both directions' window edges (`window.rs`).
     pub(super) win: Windows,
     /// Duplicate ACKs and the fast retransmissions they start (`dup_ack.rs`).

@@ -8,7 +8,7 @@ use crate::linux::conn::{ConnId, Gone};
 use crate::linux::dup_ack::DupVerdict;
 use crate::linux::listen::SynOptions;
 use crate::linux::sockets::Route;
-use crate::linux::stack::{ArrivingData, Stack};
+use crate::linux::stack::{ArrivingData, DEFAULT_PEER_MSS, Stack};
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
 use crate::wire::seq;
@@ -81,14 +81,16 @@ impl Stack {
             if l.idle.is_empty() {
                 return None;
             }
+            let syn_opts = crate::wire::options::parse_options(&frame).unwrap_or_default();
             self.syn_options.insert(
                 local,
                 SynOptions {
                     mss: seg.mss,
                     wscale: seg.wscale,
                     seq: seg.seq,
-                    sack_ok: crate::wire::options::parse_options(&frame)
-                        .is_some_and(|o| o.sack_permitted),
+                    sack_ok: self.sysctl.sack && syn_opts.sack_permitted,
+                    ts: self.sysctl.timestamps && syn_opts.ts.is_some(),
+                    iss: None,
                 },
             );
             return Some(frame);
@@ -112,7 +114,7 @@ impl Stack {
         seg: &Segment,
     ) -> Option<Vec<u8>> {
         let edge_before = self.conns[id].win.peer_wnd_end;
-        let (frame, seg) = match self.note_inbound(id, seg) {
+        let (frame, seg) = match self.note_inbound(id, seg, &frame) {
             // smoltcp 0.14 takes the window of every segment, however old
             // (tcp.rs `process`): a reordered segment from before the window
             // opened shuts it again, and after a retransmission timeout with a
@@ -142,7 +144,7 @@ impl Stack {
         }
         let c = &self.conns[id];
         let past_window = c.dup.mirror.is_duplicate(seg, c.snd_max) && {
-            let mss = self.effective_mss(c.peer_mss) as usize;
+            let mss = self.effective_mss(c.peer_mss, false) as usize;
             let unacked = c.handle.map_or(0, |h| self.sockets.get(h).send_queue());
             let window = (u32::from(seg.win) << c.win.shifts().1) as usize;
             mss.min(unacked) > window
@@ -235,16 +237,21 @@ impl Stack {
     /// Bookkeeping for a segment that smoltcp is about to take in. Returns the
     /// current window field when the segment is too old to set the window
     /// (Linux tcp_may_update_window) but carries the current ACK.
-    pub(super) fn note_inbound(&mut self, id: ConnId, seg: &Segment) -> Option<u16> {
+    pub(super) fn note_inbound(&mut self, id: ConnId, seg: &Segment, frame: &[u8]) -> Option<u16> {
         let linux = self.linux();
-        let mss = seg.mss.map(u32::from);
-        let ours = mss.map(|m| self.effective_mss(m));
-        let c = &mut self.conns[id];
-        if let (Some(m), Some(eff)) = (mss, ours) {
-            c.peer_mss = m;
+        if seg.has(flags::SYN) {
+            // The peer's SYN(-ACK) settles the MSS; without the option it is
+            // 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
+            let peer_mss = seg.mss.map_or(DEFAULT_PEER_MSS, u32::from);
+            let ts = self.sysctl.timestamps
+                && crate::wire::options::parse_options(frame).is_some_and(|o| o.ts.is_some());
+            let eff = self.effective_mss(peer_mss, ts);
+            let c = &mut self.conns[id];
+            c.peer_mss = peer_mss;
             c.acks.set_rcv_mss(eff);
             c.sender.mss = eff;
         }
+        let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
             c.win.peer_wscale = seg.wscale;
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
@@ -258,6 +265,8 @@ impl Stack {
         if !seg.has(flags::ACK) || seg.has(flags::RST) {
             return None;
         }
+        c.psh.on_ack(seg.ack);
+        c.nagle.more_held = false;
         let advances = c.last_ack_received.is_none_or(|l| seq::lt(l, seg.ack));
         c.dup.on_ack(seg, &mut c.last_ack_received, c.snd_max);
         c.win.on_ack(seg, advances, c.last_ack_received, linux)

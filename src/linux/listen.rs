@@ -14,6 +14,11 @@ pub(super) struct SynOptions {
     pub(super) seq: u32,
     /// The SYN offered SACK (RFC 2018): our SYN-ACK accepts it.
     pub(super) sack_ok: bool,
+    /// The SYN carried timestamps and this host uses them (RFC 7323 3.2):
+    /// every segment will carry the option.
+    pub(super) ts: bool,
+    /// Our SYN-ACK's sequence number (ISS), once it left.
+    pub(super) iss: Option<u32>,
 }
 
 pub(super) struct Listener {

@@ -34,6 +34,7 @@
 //! - `ack_policy.rs`: quick ACKs, delayed ACKs and the ACK that rides on a
 //!   reply (Linux tcp_event_ack_sent, tcp_send_delayed_ack);
 //! - `nagle.rs`: Minshall's Nagle (RFC 896; Linux tcp_nagle_check);
+//! - `psh.rs`: PSH on the segment that ends a write() (tcp_mark_push);
 //! - `close.rs`, `resets.rs`: close() and shutdown(), RST for unread data
 //!   (RFC 2525 2.17), for data after close (RFC 1122 4.2.2.13) and for
 //!   segments of a connection that is gone (RFC 9293 3.10.7.1);
@@ -43,6 +44,8 @@
 //! - `dup_ack.rs`: duplicate ACKs and the fast retransmissions they start;
 //! - `sack.rs`: the receiver's SACK and D-SACK blocks and immediate ACKs
 //!   for out-of-order data (RFC 2018, 2883; RFC 5681 4.2);
+//! - `sockopt.rs`: TCP_CORK, MSG_MORE, tcp_info and SO_ERROR;
+//! - `sysctl.rs`: the host's `net.ipv4.tcp_*` settings this layer reads;
 //! - `sender/`, `send.rs`: congestion control, loss detection and recovery,
 //!   the retransmission timer and the tail loss probe (RFC 5681, 6298, 6937,
 //!   8985, 9438), for the `linux` profile.
@@ -60,12 +63,15 @@ mod listen;
 pub(crate) mod marks;
 mod nagle;
 mod outbound;
+pub(crate) mod psh;
 mod push;
 mod resets;
 mod sack;
 mod send;
 pub mod sender;
 pub(crate) mod sockets;
+pub mod sockopt;
 pub mod stack;
+pub mod sysctl;
 mod timers;
 mod window;

@@ -19,6 +19,14 @@ pub(super) struct Nagle {
     pub(super) held_calls: u64,
     /// TCP_NODELAY is set.
     pub(super) nodelay: bool,
+    /// TCP_CORK is set: only full segments leave (`sockopt.rs`).
+    pub(super) corked: bool,
+    /// The send() being pushed has MSG_MORE: as corked, for this call only.
+    pub(super) more: bool,
+    /// A MSG_MORE send left a partial segment held: it waits, as under
+    /// TCP_CORK, until a send without MSG_MORE or an ACK pushes the queue
+    /// (tcp_data_snd_check then applies only Nagle).
+    pub(super) more_held: bool,
 }
 
 impl Nagle {

@@ -49,6 +49,13 @@ impl Stack {
             });
             return;
         };
+        if seg.has(flags::SYN)
+            && let Some(syn) = self.syn_options.get_mut(&seg.ends)
+        {
+            // A listener's SYN-ACK: its connection is made once the handshake
+            // completes (`adopt.rs`), and needs our ISS then.
+            syn.iss = Some(seg.seq);
+        }
         let Some(id) = self.conn_of(&seg.ends) else {
             self.outbox.push(Outgoing {
                 frame,
@@ -62,9 +69,23 @@ impl Stack {
         if linux && self.smoltcp_resend(id, &seg) {
             return;
         }
-        let Some((frame, seg, correction)) = self.correct_outbound(id, frame, seg) else {
+        let Some((mut frame, mut seg, correction)) = self.correct_outbound(id, frame, seg) else {
             return;
         };
+        if linux {
+            let c = &mut self.conns[id];
+            if seg.has(flags::SYN) {
+                c.psh.on_syn(seg.seq);
+            } else if seg.payload_len > 0
+                && let Some(want) = c
+                    .psh
+                    .psh(self.now, seg.seq, seg.payload_len, c.sender.sizing())
+                && want != seg.has(flags::PSH)
+            {
+                frame::set_psh_in_place(&mut frame, want);
+                seg.flags ^= flags::PSH;
+            }
+        }
         if linux {
             self.sender_outbound(id, &frame, &seg);
             if let Some((_, ecr)) = options::parse_options(&frame).and_then(|o| o.ts) {

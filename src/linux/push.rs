@@ -5,7 +5,7 @@
 use smoltcp::socket::tcp::State;
 
 use crate::linux::conn::ConnId;
-use crate::linux::stack::{MSS_NO_OPTIONS, Stack, TIMESTAMP_OPTION_LEN};
+use crate::linux::stack::{MSS_NO_OPTIONS, Stack};
 use crate::wire::seq;
 
 impl Stack {
@@ -41,7 +41,7 @@ impl Stack {
             return;
         }
         let mss = if linux {
-            u64::from(c.peer_mss.min(MSS_NO_OPTIONS) - TIMESTAMP_OPTION_LEN)
+            u64::from(c.sender.mss.max(1))
         } else {
             u64::from(c.peer_mss.min(MSS_NO_OPTIONS))
         };
@@ -56,7 +56,19 @@ impl Stack {
             if n == 0 {
                 break;
             }
-            if linux && !c.close.close_pending && !c.nagle.nodelay {
+            let probing = self.push_limit.is_some_and(|(id, _)| id == conn);
+            if linux
+                && !c.close.close_pending
+                && !probing
+                && (c.nagle.corked || c.nagle.more || c.nagle.more_held)
+            {
+                // TCP_CORK or MSG_MORE: a partial segment waits for more
+                // (tcp_nagle_test with TCP_NAGLE_CORK); a probe sends it.
+                n -= n % mss;
+                if n == 0 {
+                    break;
+                }
+            } else if linux && !c.close.close_pending && !c.nagle.nodelay {
                 let acked = c.nagle.pushed - socket.send_queue() as u64;
                 n = c.nagle.minshall(n, mss, acked);
                 if n == 0 {

@@ -73,12 +73,13 @@ impl Stack {
         let opts = options::parse_options(frame).unwrap_or_default();
         let now_ts = tsval_now();
         let offset = self.tsval_offset;
+        let sack_on = self.sysctl.sack;
         let c = &mut self.conns[id];
         if let Some(macs) = frame::macs(frame) {
             c.macs = Some((macs.1, macs.0));
         }
         if seg.has(flags::SYN) {
-            c.sender.sack_ok = opts.sack_permitted;
+            c.sender.sack_ok = sack_on && opts.sack_permitted;
         }
         let (ts_rtt, ts_before_retrans) = match opts.ts {
             Some((_, ecr)) if ecr != 0 => {
@@ -113,14 +114,29 @@ impl Stack {
     /// Send the segments the sender resends, each with the current ACK,
     /// window and timestamps, and a note saying why.
     pub(super) fn emit_resends(&mut self, id: ConnId, resend: Vec<Resend>) {
-        for r in resend {
-            let c = &self.conns[id];
-            let mut edit = c.current_ack_and_window();
-            edit.payload = r.keep;
-            if let Some(ecr) = c.last_tsecr {
-                edit.ts = Some((tsval_now(), ecr));
+        let frames: Vec<Vec<u8>> = resend
+            .iter()
+            .map(|r| {
+                let c = &self.conns[id];
+                let mut edit = c.current_ack_and_window();
+                edit.payload = r.keep;
+                if let Some(ecr) = c.last_tsecr {
+                    edit.ts = Some((tsval_now(), ecr));
+                }
+                frame::edited(&r.frame, edit)
+            })
+            .collect();
+        let spans: Vec<(u32, u32)> = frames
+            .iter()
+            .map(|f| frame::parse(f).map_or((0, 0), |s| (s.seq, s.payload_len)))
+            .collect();
+        let c = &self.conns[id];
+        let psh = c.psh.psh_resent(&spans, c.sender.sizing());
+        for ((r, mut frame), want) in resend.into_iter().zip(frames).zip(psh) {
+            if let Some(want) = want {
+                frame::set_psh_in_place(&mut frame, want);
             }
-            let frame = frame::edited(&r.frame, edit);
+            let c = &self.conns[id];
             let note = resend_note(r.why, &c.sender);
             let seg = frame::parse(&frame);
             self.outbox.push(Outgoing { frame, note, seg });

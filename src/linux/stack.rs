@@ -20,9 +20,11 @@ use crate::linux::hold::WindowHold;
 use crate::linux::listen::{Listener, SynOptions};
 use crate::linux::marks::Marks;
 use crate::linux::nagle::Nagle;
+use crate::linux::psh::PushMarks;
 use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::{Route, Slot, Sockets};
+use crate::linux::sysctl::Sysctls;
 use crate::linux::window::Windows;
 use crate::scenario::model::{Congestion, HostConfig, Micros, Profile, Role};
 use crate::trace::{ConnInfo, CwndSample};
@@ -30,6 +32,10 @@ use crate::wire::frame::{Endpoints, Segment};
 
 /// IPv4 (20) + TCP (20) header bytes inside a 1500-byte MTU.
 pub(super) const MSS_NO_OPTIONS: u32 = 1460;
+
+/// The MSS assumed for a peer whose SYN has no MSS option (RFC 9293 3.7.1;
+/// Linux's TCP_MSS_DEFAULT).
+pub(super) const DEFAULT_PEER_MSS: u32 = 536;
 
 /// The timestamps option with its padding (RFC 7323).
 pub(super) const TIMESTAMP_OPTION_LEN: u32 = 12;
@@ -98,6 +104,9 @@ pub struct Stack {
     pub(super) syn_options: BTreeMap<Endpoints, SynOptions>,
     /// Frames ready for the link.
     pub outbox: Vec<Outgoing>,
+    /// The host's `net.ipv4.tcp_*` settings (Linux's defaults unless a
+    /// packetdrill script sets them); read when a socket is made.
+    pub sysctl: Sysctls,
     pub(super) next_ephemeral: u16,
     /// Frames screened by `inbound`, waiting for smoltcp, with where they go.
     pub(super) arrivals: VecDeque<(Vec<u8>, Option<Route>, Option<ArrivingData>)>,
@@ -162,6 +171,7 @@ impl Stack {
             rst_this_batch: BTreeSet::new(),
             syn_options: BTreeMap::new(),
             outbox: Vec::new(),
+            sysctl: Sysctls::default(),
             next_ephemeral: first_ephemeral,
             arrivals: VecDeque::new(),
             arriving: None,
@@ -196,9 +206,13 @@ impl Stack {
         self.config.profile == Profile::Linux
     }
 
-    pub(super) fn effective_mss(&self, peer_mss: u32) -> u32 {
+    /// Payload bytes per segment for a peer announcing `peer_mss`: the
+    /// smaller of it and our own MSS, less the timestamps option when the
+    /// connection carries it (`ts`; Linux's tcp_current_mss takes the
+    /// options every segment carries off the MSS).
+    pub(super) fn effective_mss(&self, peer_mss: u32, ts: bool) -> u32 {
         let mss = peer_mss.min(MSS_NO_OPTIONS);
-        if self.linux() {
+        if self.linux() && ts {
             mss - TIMESTAMP_OPTION_LEN
         } else {
             mss
@@ -219,20 +233,23 @@ impl Stack {
         if self.linux() {
             socket.set_nagle_enabled(false);
             socket.set_ack_delay(None);
-            socket.set_tsval_generator(Some(tsval_now));
+            if self.sysctl.timestamps {
+                socket.set_tsval_generator(Some(tsval_now));
+            }
         }
         socket
     }
 
     pub(super) fn new_conn(&mut self, handle: Slot, ends: Option<Endpoints>) -> ConnId {
         let id = self.conns.len();
-        let mss = self.effective_mss(MSS_NO_OPTIONS);
+        let mss = self.effective_mss(MSS_NO_OPTIONS, self.sysctl.timestamps);
         self.conns.push(Conn {
             handle: Some(handle),
             ends,
             gone: None,
             close: Closing::default(),
             nagle: Nagle::default(),
+            psh: PushMarks::default(),
             win: Windows::default(),
             dup: DupAcks::default(),
             rsack: RcvSack::default(),
@@ -241,7 +258,8 @@ impl Stack {
             snd_max: None,
             last_ack_received: None,
             peer_mss: MSS_NO_OPTIONS,
-            sender: Sender::new(self.config.congestion, mss),
+            sender: Sender::new(self.config.congestion, mss)
+                .restarting_after_idle(self.sysctl.slow_start_after_idle),
             macs: None,
             last_tsecr: None,
             hold: WindowHold::default(),

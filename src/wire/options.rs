@@ -135,14 +135,20 @@ pub fn sack_room(with_timestamps: bool) -> usize {
 /// IPv4 length, data offset and both checksums fixed; `None` when `frame` is
 /// not TCP over IPv4 or the options would not fit.
 pub fn with_options(frame: &[u8], opts: &TcpOptions) -> Option<Vec<u8>> {
+    with_option_bytes(frame, &linux_layout(opts))
+}
+
+/// A copy of `frame` whose TCP option bytes are `new` (a multiple of four
+/// bytes, at most 40), with the IPv4 length, data offset and both checksums
+/// fixed; `None` when `frame` is not TCP over IPv4 or `new` does not fit.
+pub fn with_option_bytes(frame: &[u8], new: &[u8]) -> Option<Vec<u8>> {
     let (start, end) = option_span(frame)?;
-    let new = linux_layout(opts);
-    if new.len() > 40 {
+    if new.len() > 40 || !new.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(frame.len() - (end - start) + new.len());
     out.extend_from_slice(&frame[..start]);
-    out.extend_from_slice(&new);
+    out.extend_from_slice(new);
     out.extend_from_slice(&frame[end..]);
     let mut eth = EthernetFrame::new_unchecked(&mut out[..]);
     let mut ip = Ipv4Packet::new_unchecked(eth.payload_mut());
@@ -153,6 +159,35 @@ pub fn with_options(frame: &[u8], opts: &TcpOptions) -> Option<Vec<u8>> {
     let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
     tcp.set_header_len((20 + new.len()) as u8);
     tcp.fill_checksum(&IpAddress::Ipv4(src), &IpAddress::Ipv4(dst));
+    Some(out)
+}
+
+/// The TCP options of `frame` as they lie on the wire: (kind, the bytes
+/// after kind and length), NOP and EOL included (the walk ends after an
+/// EOL or at a malformed option); `None` when it is not TCP over IPv4.
+pub fn raw_options(frame: &[u8]) -> Option<Vec<(u8, Vec<u8>)>> {
+    let (start, end) = option_span(frame)?;
+    let bytes = &frame[start..end];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let kind = bytes[i];
+        if kind == EOL || kind == NOP {
+            out.push((kind, Vec::new()));
+            i += 1;
+            if kind == EOL {
+                break;
+            }
+            continue;
+        }
+        let Some(&len) = bytes.get(i + 1) else { break };
+        let len = usize::from(len);
+        if len < 2 || i + len > bytes.len() {
+            break;
+        }
+        out.push((kind, bytes[i + 2..i + len].to_vec()));
+        i += len;
+    }
     Some(out)
 }
 

@@ -158,6 +158,8 @@ pub struct Sender {
     pub(crate) cwnd_usage_seq: u32,
     /// The peer accepts SACK blocks.
     pub(crate) sack_ok: bool,
+    /// tcp_slow_start_after_idle: the window restarts after an idle RTO.
+    pub(crate) slow_start_after_idle: bool,
     /// The SYN (or SYN-ACK): its end and send time; None once retransmitted.
     pub(crate) syn: Option<(u32, Micros)>,
     pub(crate) syn_retransmitted: u32,
@@ -210,12 +212,32 @@ impl Sender {
             max_packets_out: 0,
             cwnd_usage_seq: 0,
             sack_ok: false,
+            slow_start_after_idle: true,
             syn: None,
             syn_retransmitted: 0,
             delivered: 0,
             lost: 0,
             counts: Counts::default(),
             bytes_acked: 0,
+        }
+    }
+
+    /// The same sender, restarting its window after an idle time or not
+    /// (`net.ipv4.tcp_slow_start_after_idle`).
+    pub(crate) fn restarting_after_idle(mut self, on: bool) -> Sender {
+        self.slow_start_after_idle = on;
+        self
+    }
+
+    /// What sizes the next TSO packet (`psh.rs`).
+    pub(crate) fn sizing(&self) -> crate::linux::psh::Sizing {
+        crate::linux::psh::Sizing {
+            cwnd: self.cwnd(),
+            ssthresh: self.w.ssthresh,
+            in_flight: self.in_flight(),
+            mss: self.mss,
+            srtt: self.rtt.srtt(),
+            min_rtt: self.rtt.min_rtt,
         }
     }
 

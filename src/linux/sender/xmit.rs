@@ -46,7 +46,7 @@ impl Sender {
             self.started = true;
         }
         let prior_packets = self.queue.packets_out();
-        if prior_packets == 0 {
+        if prior_packets == 0 && self.slow_start_after_idle {
             self.restart_after_idle(now);
             if self.in_flight() == 0 {
                 self.module.on_tx_start(now, self.last_send);

@@ -1,0 +1,32 @@
+//! The `net.ipv4.tcp_*` settings of a Linux host that this layer models,
+//! with Linux's defaults. Scenario hosts run with the defaults; a packetdrill
+//! script's `sysctl` lines change them (`crate::packetdrill::config`).
+
+/// Per-host TCP settings (Documentation/networking/ip-sysctl.rst).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sysctls {
+    /// `tcp_timestamps`: offer and accept the timestamps option (RFC 7323).
+    pub timestamps: bool,
+    /// `tcp_sack`: offer and accept SACK (RFC 2018).
+    pub sack: bool,
+    /// `tcp_dsack`: report duplicates with D-SACK blocks (RFC 2883).
+    pub dsack: bool,
+    /// `tcp_window_scaling`: offer and accept window scaling (RFC 7323 2).
+    pub window_scaling: bool,
+    /// `tcp_slow_start_after_idle`: shrink the window after an idle time
+    /// longer than the RTO (RFC 5681 4.1; tcp_cwnd_restart).
+    pub slow_start_after_idle: bool,
+}
+
+impl Default for Sysctls {
+    /// Linux's defaults: everything on.
+    fn default() -> Sysctls {
+        Sysctls {
+            timestamps: true,
+            sack: true,
+            dsack: true,
+            window_scaling: true,
+            slow_start_after_idle: true,
+        }
+    }
+}
