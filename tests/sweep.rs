@@ -214,7 +214,14 @@ fn merge_rejects_incomplete_duplicate_and_foreign_shards() {
     for (files, expected) in [
         (vec![a1.as_str()], "missing shard(s) 2/2"),
         (vec![a1.as_str(), a1.as_str()], "are both shard 1/2"),
-        (vec![a1.as_str(), b2.as_str()], "is from a different sweep"),
+        (
+            vec![a1.as_str(), b2.as_str()],
+            "is from a different sweep than",
+        ),
+        (
+            vec![a1.as_str(), b2.as_str()],
+            "overrides (--set and short flags) [] against [loss=0.1]",
+        ),
         (vec![a1.as_str(), c1.as_str()], "is one of 2 shards"),
         (vec![bad], "not a tcpsim shard file"),
     ] {
@@ -227,6 +234,39 @@ fn merge_rejects_incomplete_duplicate_and_foreign_shards() {
         assert!(err.contains(expected), "{files:?}: {err}");
     }
     stdout(&tcpsim(&["merge", &a2, &a1]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn merge_takes_two_spellings_of_one_file_as_one_sweep() {
+    let dir = temp_dir("merge-spellings");
+    let shard = |name: &str, file: &str, shard: &str| {
+        let out = dir.join(name);
+        let args = [
+            "sweep",
+            file,
+            "--seeds",
+            "1..4",
+            "--shard",
+            shard,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        stdout(&tcpsim(&args));
+        out.to_str().unwrap().to_string()
+    };
+    let absolute = root().join("sim-scenarios/v3.toml");
+    let one = shard("one.json", "sim-scenarios/v3.toml", "1/2");
+    let two = shard("two.json", absolute.to_str().unwrap(), "2/2");
+    let whole = stdout(&tcpsim(&[
+        "sweep",
+        "sim-scenarios/v3.toml",
+        "--seeds",
+        "1..4",
+    ]));
+    // Shard 1's spelling heads the output, in either order.
+    assert_eq!(stdout(&tcpsim(&["merge", &two, &one])), whole);
+    assert_eq!(stdout(&tcpsim(&["merge", &one, &two])), whole);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -316,6 +356,12 @@ fn find_without_a_match_exits_1_and_a_bad_predicate_exits_2() {
 fn sweep_usage_errors_exit_2_and_name_the_flag() {
     for (args, expected) in [
         (vec!["--seeds", "9..1"], "--seeds 9..1: the range is empty"),
+        (
+            vec!["--seeds", "1-100"],
+            "--seeds 1-100: a range is written with two dots: --seeds 1..100",
+        ),
+        (vec!["--vary", "los=0,0.1"], "help: did you mean `loss`?"),
+        (vec!["--set", "bufer=4KiB"], "help: did you mean `buffer`?"),
         (
             vec!["--vary", "loss"],
             "--vary loss: expected NAME=V1,V2,...",

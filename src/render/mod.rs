@@ -2,7 +2,8 @@
 //! capture files. In: a trace (and its scenario, for the summary). Out:
 //! strings and bytes; writing them to files is the caller's (the CLI's) job.
 //!
-//! - [`table`]: Wireshark-like packet list for people, followed by [`summary`].
+//! - [`table`]: Wireshark's packet list for people (`columns.rs`: the Time and
+//!   Info columns as `tshark -r` prints them), followed by [`summary`].
 //! - [`tsv`]: one tab-separated row per frame, for scripts and diffs.
 //! - [`json`]: JSON Lines, one object per frame.
 //! - [`summary`]: the run's closing lines (scenario, seed, ISNs, endings, byte counts).
@@ -12,6 +13,7 @@
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
 //! - [`explain()`]: every segment explained, in the course write-up's X/Y notation.
 
+mod columns;
 pub mod explain;
 mod json;
 mod labels;
