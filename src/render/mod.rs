@@ -11,6 +11,8 @@
 //!   ([`crate::trace::pcapng::PcapngStream`] writes one a packet at a time, as a run goes).
 //! - [`svg()`]: a ladder diagram as a textbook draws it (lifelines, slanted arrows).
 //! - [`mermaid`]: the same ladder as a Mermaid `sequenceDiagram` for GitHub.
+//! - [`time_sequence()`]: a Stevens/tcptrace time-sequence graph of one
+//!   direction, with the congestion window below (`timeseq/`).
 //! - [`explain()`]: every segment explained, in the course write-up's X/Y notation.
 
 mod columns;
@@ -24,6 +26,7 @@ mod summary;
 pub mod svg;
 mod table;
 mod timeline;
+pub mod timeseq;
 mod tsv;
 
 pub use explain::explain;
@@ -33,6 +36,7 @@ pub use pcapng::{pcapng_bytes, write_pcapng};
 pub use summary::summary;
 pub use svg::svg;
 pub use table::table;
+pub use timeseq::time_sequence;
 pub use tsv::tsv;
 
 pub(crate) use crate::trace::text::{one_line, seconds};
