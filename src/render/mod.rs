@@ -22,6 +22,7 @@ mod labels;
 mod ladder;
 mod mermaid;
 mod pcapng;
+mod states;
 mod summary;
 pub mod svg;
 mod table;

@@ -4,11 +4,7 @@
 
 use std::fmt::Write as _;
 
-/// A number with one decimal, `-0.0` printed as `0.0`.
-pub(crate) fn n(v: f64) -> String {
-    let s = format!("{v:.1}");
-    if s == "-0.0" { "0.0".to_string() } else { s }
-}
+pub(crate) use super::super::svg::n;
 
 /// Tick values from 0 up to at least `max`, about `target` of them.
 pub(crate) fn ticks(max: f64, target: usize) -> Vec<f64> {
