@@ -97,3 +97,61 @@ fn a_bad_scenario_is_an_error_naming_file_line_and_field_with_exit_code_2() {
     assert!(err.contains("link.loss"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn time_seq_draws_v3s_lost_tail_and_its_probe() {
+    let dir = std::env::temp_dir().join(format!("tcpsim-cli-timeseq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("v3-ts.svg");
+    let out = tcpsim(&[
+        "run",
+        "sim-scenarios/v3.toml",
+        "--time-seq",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        svg.contains("server → client (port 12345 → 52196)"),
+        "{svg}"
+    );
+    // Nine full segments and the lost 1416-byte tail, then the probe.
+    assert_eq!(svg.matches(r#"class="segment new""#).count(), 10);
+    assert_eq!(svg.matches(r#"class="segment tlp""#).count(), 1);
+    assert_eq!(svg.matches(r#"class="lost""#).count(), 1);
+    assert!(
+        svg.contains(r#"class="in-flight""#),
+        "the cwnd panel is there"
+    );
+    // The other direction, and a port that is not there.
+    let out = tcpsim(&[
+        "run",
+        "sim-scenarios/v3.toml",
+        "--time-seq",
+        file.to_str().unwrap(),
+        "--dir",
+        "c2s",
+    ]);
+    assert!(out.status.success());
+    let svg = std::fs::read_to_string(&file).unwrap();
+    assert!(svg.contains("client → server"));
+    let out = tcpsim(&[
+        "run",
+        "sim-scenarios/v3.toml",
+        "--time-seq",
+        file.to_str().unwrap(),
+        "--conn",
+        "9",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--conn 9: no connection has client port 9; the trace has 52196"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

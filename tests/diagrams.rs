@@ -1,18 +1,15 @@
 //! Ladder diagrams of V2, V3 and the lossy what-if: the SVG is well-formed
-//! XML with one arrow per frame, a cross on every lost frame and the highlight
-//! colour on retransmissions and resets; the Mermaid text has one message per
-//! frame, `-x` exactly for the dropped ones. `sim-scenarios/v2.svg` is the
-//! committed picture of V2 and must match the current rendering; regenerate
-//! it with
-//!
-//! ```sh
-//! TCPSIM_BLESS_DIAGRAMS=1 cargo test --test diagrams
-//! ```
+//! XML with one arrow per frame, a cross on every lost frame, the highlight
+//! colour on retransmissions and the reset colour on RSTs; the Mermaid text
+//! has one message per frame, `-x` exactly for the dropped ones. The
+//! committed `sim-scenarios/v2.svg` is checked, with the README's other
+//! pictures, by `tests/readme.rs` (`TCPSIM_BLESS=1 cargo test --test readme`
+//! regenerates it).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use tcpsim::render::svg::{HIGHLIGHT, NORMAL};
+use tcpsim::render::svg::{HIGHLIGHT, NORMAL, RESET};
 use tcpsim::trace::{Fate, Trace, flags};
 
 fn root() -> PathBuf {
@@ -239,10 +236,11 @@ fn crosses(elements: &[Element]) -> BTreeSet<usize> {
         .collect()
 }
 
-fn highlighted(elements: &[Element]) -> BTreeSet<usize> {
+/// The frames drawn in `colour`.
+fn coloured(elements: &[Element], colour: &str) -> BTreeSet<usize> {
     arrows(elements)
         .into_iter()
-        .filter(|(_, e)| e.attrs.get("stroke").map(String::as_str) == Some(HIGHLIGHT))
+        .filter(|(_, e)| e.attrs.get("stroke").map(String::as_str) == Some(colour))
         .map(|(no, _)| no)
         .collect()
 }
@@ -295,8 +293,8 @@ fn check_svg(name: &str) -> (Trace, Vec<Element>) {
         );
         if r.flags & flags::RST != 0 {
             assert_eq!(
-                e.attrs["stroke"], HIGHLIGHT,
-                "{name}: RST {} highlighted",
+                e.attrs["stroke"], RESET,
+                "{name}: RST {} in its colour",
                 r.no
             );
         }
@@ -307,8 +305,9 @@ fn check_svg(name: &str) -> (Trace, Vec<Element>) {
 #[test]
 fn v2_svg() {
     let (_, elements) = check_svg("v2");
-    // V2 has no retransmission; its two RSTs (11, 12) are the only highlights.
-    assert_eq!(highlighted(&elements), BTreeSet::from([11, 12]));
+    // V2 has no retransmission; its two RSTs (11, 12) are in the reset colour.
+    assert!(coloured(&elements, HIGHLIGHT).is_empty());
+    assert_eq!(coloured(&elements, RESET), BTreeSet::from([11, 12]));
     assert!(crosses(&elements).is_empty());
 }
 
@@ -319,7 +318,8 @@ fn v3_svg() {
     // the client's close() with unread data sends RST,ACK (17) and RSTs (18, 19).
     assert_eq!(crosses(&elements), BTreeSet::from([14]));
     assert!(t.records[14].note.contains("tail loss probe"));
-    assert_eq!(highlighted(&elements), BTreeSet::from([15, 17, 18, 19]));
+    assert_eq!(coloured(&elements, HIGHLIGHT), BTreeSet::from([15]));
+    assert_eq!(coloured(&elements, RESET), BTreeSet::from([17, 18, 19]));
     let by_no = arrows(&elements);
     assert!(by_no[&15].classes().contains(&"retransmission"));
     assert_eq!(by_no[&14].attrs["stroke"], NORMAL);
@@ -337,19 +337,18 @@ fn lossy_svg() {
         "a 5% loss run loses frames"
     );
     // Highlighted: exactly the frames the simulator says it resent (tail
-    // loss probes, RTO) and the resets.
+    // loss probes, RTO); the resets have their own colour.
     let resent: BTreeSet<usize> = t
         .records
         .iter()
         .filter(|r| {
-            r.note.contains("probe")
-                || r.note.contains("retransmission")
-                || r.flags & flags::RST != 0
+            (r.note.contains("probe") || r.note.contains("retransmission"))
+                && r.flags & flags::RST == 0
         })
         .map(|r| r.no)
         .collect();
     assert!(resent.len() >= 2, "{resent:?}");
-    assert_eq!(highlighted(&elements), resent);
+    assert_eq!(coloured(&elements, HIGHLIGHT), resent);
 }
 
 /// The character data of every `<text>` element, references resolved for `&amp;`.
@@ -467,26 +466,3 @@ fn lossy_mermaid() {
 }
 
 // ---------------------------------------------------------------------------
-
-/// The committed picture of V2 is the current rendering.
-#[test]
-fn committed_v2_svg_is_current() {
-    let path = root().join("sim-scenarios/v2.svg");
-    let current = tcpsim::render::svg(&trace("v2"));
-    if std::env::var_os("TCPSIM_BLESS_DIAGRAMS").is_some() {
-        write_atomically(&path, &current);
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == current,
-        "{} is out of date; regenerate it with TCPSIM_BLESS_DIAGRAMS=1 cargo test --test diagrams",
-        path.display()
-    );
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`.
-fn write_atomically(path: &Path, text: &str) {
-    let tmp = path.with_extension("svg.tmp");
-    std::fs::write(&tmp, text).expect("write temporary file");
-    std::fs::rename(&tmp, path).expect("rename into place");
-}

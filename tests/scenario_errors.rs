@@ -698,7 +698,14 @@ fn fault_rules() {
 fn toml_syntax_errors_keep_toml_position() {
     let e = fails("seed = 1\nseed = 2\n");
     assert_at(&e, 2, 1, "");
-    assert!(e.message.contains("duplicate key"), "{e}");
+    assert!(
+        e.message
+            .contains("duplicate key `seed`: it is set earlier in the file"),
+        "{e}"
+    );
+    let e = fails("[link]\nloss = 0\n[link]\nrate = \"1Mbit\"\n");
+    assert_at(&e, 3, 2, "");
+    assert!(e.message.contains("duplicate key `link`"), "{e}");
 
     let e = fails("seed = 1\n[link\nloss = 0.1\n");
     assert_eq!(e.line, 2, "{e}");

@@ -214,7 +214,14 @@ fn merge_rejects_incomplete_duplicate_and_foreign_shards() {
     for (files, expected) in [
         (vec![a1.as_str()], "missing shard(s) 2/2"),
         (vec![a1.as_str(), a1.as_str()], "are both shard 1/2"),
-        (vec![a1.as_str(), b2.as_str()], "is from a different sweep"),
+        (
+            vec![a1.as_str(), b2.as_str()],
+            "is from a different sweep than",
+        ),
+        (
+            vec![a1.as_str(), b2.as_str()],
+            "overrides (--set and short flags) [] against [loss=0.1]",
+        ),
         (vec![a1.as_str(), c1.as_str()], "is one of 2 shards"),
         (vec![bad], "not a tcpsim shard file"),
     ] {
@@ -227,6 +234,39 @@ fn merge_rejects_incomplete_duplicate_and_foreign_shards() {
         assert!(err.contains(expected), "{files:?}: {err}");
     }
     stdout(&tcpsim(&["merge", &a2, &a1]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn merge_takes_two_spellings_of_one_file_as_one_sweep() {
+    let dir = temp_dir("merge-spellings");
+    let shard = |name: &str, file: &str, shard: &str| {
+        let out = dir.join(name);
+        let args = [
+            "sweep",
+            file,
+            "--seeds",
+            "1..4",
+            "--shard",
+            shard,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        stdout(&tcpsim(&args));
+        out.to_str().unwrap().to_string()
+    };
+    let absolute = root().join("sim-scenarios/v3.toml");
+    let one = shard("one.json", "sim-scenarios/v3.toml", "1/2");
+    let two = shard("two.json", absolute.to_str().unwrap(), "2/2");
+    let whole = stdout(&tcpsim(&[
+        "sweep",
+        "sim-scenarios/v3.toml",
+        "--seeds",
+        "1..4",
+    ]));
+    // Shard 1's spelling heads the output, in either order.
+    assert_eq!(stdout(&tcpsim(&["merge", &two, &one])), whole);
+    assert_eq!(stdout(&tcpsim(&["merge", &one, &two])), whole);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -317,6 +357,12 @@ fn sweep_usage_errors_exit_2_and_name_the_flag() {
     for (args, expected) in [
         (vec!["--seeds", "9..1"], "--seeds 9..1: the range is empty"),
         (
+            vec!["--seeds", "1-100"],
+            "--seeds 1-100: a range is written with two dots: --seeds 1..100",
+        ),
+        (vec!["--vary", "los=0,0.1"], "help: did you mean `loss`?"),
+        (vec!["--set", "bufer=4KiB"], "help: did you mean `buffer`?"),
+        (
             vec!["--vary", "loss"],
             "--vary loss: expected NAME=V1,V2,...",
         ),
@@ -390,7 +436,12 @@ fn piped_output_has_no_progress_bar_and_the_plot_is_written_whole() {
     let picture = std::fs::read_to_string(&svg).unwrap();
     assert!(picture.starts_with("<svg"), "{picture}");
     assert!(picture.trim_end().ends_with("</svg>"));
-    assert!(picture.contains("v3: completion_ms vs loss (seeds 1..20; line p50, band to p95)"));
+    assert!(picture.contains(">v3: completion_ms against loss</text>"));
+    assert!(picture.contains("seeds 1..20 (20 runs per point)"));
+    // A point per measured value and percentile, nothing joined as measured.
+    assert_eq!(picture.matches(r#"class="p50""#).count(), 3);
+    assert_eq!(picture.matches(r#"class="p95""#).count(), 3);
+    assert_eq!(picture.matches(r#"class="guide""#).count(), 1);
     // Only the plot is left in the directory: the temporary file was renamed.
     let names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -429,4 +480,96 @@ fn netsim_grid() {
     } else {
         insta::assert_snapshot!("netsim_reduced", table);
     }
+}
+
+/// One plot of v3 under loss, drawn from rows made here (no process).
+fn v3_plot(opts: &tcpsim::sweep::plot::Options<'_>, vary: &[&str]) -> String {
+    let plan = plan("sim-scenarios/v3.toml", "1..40", &[], vary);
+    let rows = rows_with_threads(&plan, 2);
+    tcpsim::sweep::plot::svg(&plan.spec, &rows, opts).unwrap()
+}
+
+#[test]
+fn plots_take_their_scale_from_the_data_and_put_units_and_the_legend_beside_it() {
+    let opts = tcpsim::sweep::plot::Options {
+        metric: "completion",
+        x: None,
+        kind: tcpsim::sweep::plot::Kind::Points,
+        log_y: false,
+    };
+    // 14 ms medians and a 1 s p95 at 10% loss: a log scale, in ms.
+    let lossy = v3_plot(&opts, &["loss=0,0.1"]);
+    assert!(
+        lossy.contains(">completion_ms (ms, log scale)</text>"),
+        "{lossy}"
+    );
+    // Without loss every run is alike: a linear scale from 0.
+    let calm = v3_plot(&opts, &["delay=1ms,2ms"]);
+    assert!(calm.contains(">completion_ms (ms)</text>"), "{calm}");
+    assert!(
+        v3_plot(
+            &tcpsim::sweep::plot::Options {
+                log_y: true,
+                ..opts
+            },
+            &["delay=1ms,2ms"]
+        )
+        .contains("log scale")
+    );
+    // The legend's x lies right of the plot area's right edge.
+    let legend_x = |svg: &str| -> f64 {
+        let at = svg.find(">legend</text>").unwrap();
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let x = tag.split("x=\"").nth(1).unwrap().split('"').next().unwrap();
+        x.parse().unwrap()
+    };
+    let frame = lossy.split(r#"<rect x=""#).nth(1).unwrap();
+    let left: f64 = frame.split('"').next().unwrap().parse().unwrap();
+    let width: f64 = frame
+        .split("width=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        legend_x(&lossy) > left + width,
+        "the legend is outside the data"
+    );
+    // Goodput in kB/s.
+    let goodput = v3_plot(
+        &tcpsim::sweep::plot::Options {
+            metric: "goodput",
+            ..opts
+        },
+        &["loss=0,0.1"],
+    );
+    assert!(goodput.contains("goodput (kB/s"), "{goodput}");
+}
+
+#[test]
+fn categories_are_points_with_whiskers_and_cdfs_step_per_cell() {
+    let points = tcpsim::sweep::plot::Options {
+        metric: "completion",
+        x: Some("congestion"),
+        kind: tcpsim::sweep::plot::Kind::Points,
+        log_y: false,
+    };
+    let svg = v3_plot(&points, &["congestion=none,reno,cubic"]);
+    assert_eq!(svg.matches(r#"class="whisker""#).count(), 3);
+    assert!(
+        !svg.contains(r#"class="guide""#),
+        "categories are not joined"
+    );
+    let cdf = tcpsim::sweep::plot::Options {
+        kind: tcpsim::sweep::plot::Kind::Cdf,
+        x: None,
+        ..points
+    };
+    let svg = v3_plot(&cdf, &["loss=0,0.05,0.1"]);
+    assert_eq!(svg.matches(r#"class="cdf""#).count(), 3);
+    assert!(svg.contains(">loss=0.05</text>"));
+    assert!(svg.contains(">fraction of runs at or below</text>"));
 }

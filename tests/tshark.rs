@@ -2,8 +2,8 @@
 //! warning, every checksum is good, tshark reads the same segments as our
 //! tsv rows, and its TCP analysis marks the same segments as ours.
 //!
-//! tshark is required: without it these tests fail, unless
-//! `TCPSIM_ALLOW_NO_TSHARK=1` is set, in which case they warn and pass.
+//! Without tshark these tests are skipped with a warning, except in CI (`CI`
+//! set) or with `TCPSIM_REQUIRE_TSHARK=1`, where they fail.
 //! `cargo test --test tshark -- --ignored --nocapture` runs the agreement
 //! survey over many seeds (`TCPSIM_TSHARK_SEEDS`, default 40) and prints it:
 //! rows and flags compared, per field how often both, only we or only tshark
@@ -16,7 +16,6 @@
 //! zero windows, window updates, keep-alive-like probes).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -83,49 +82,14 @@ struct Dissected {
     analysis: Vec<&'static str>,
 }
 
-/// Whether tshark can be run; fails the test (or, with the escape hatch set,
-/// warns) when it cannot.
+#[path = "common/tshark.rs"]
+mod tshark_here;
+use tshark_here::tshark_version;
+
+/// Whether tshark can be run (see `tests/common/tshark.rs`: a skip with a
+/// warning where it is missing, a failure in CI).
 fn tshark_ready() -> bool {
     tshark_version().is_some()
-}
-
-/// tshark's version line, e.g. `TShark (Wireshark) 4.0.17 (...)`; `None`
-/// (after failing or warning, see [`tshark_ready`]) when it cannot run.
-fn tshark_version() -> Option<String> {
-    match Command::new("tshark").arg("--version").output() {
-        Ok(out) if out.status.success() => Some(
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        ),
-        other => {
-            let why = match other {
-                Ok(out) => format!("`tshark --version` exited with {}", out.status),
-                Err(e) => format!("tshark could not be run: {e}"),
-            };
-            if std::env::var("TCPSIM_ALLOW_NO_TSHARK").as_deref() == Ok("1") {
-                // Straight to stderr, past the test harness's output capture,
-                // so that the skip shows even when the test passes.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-                     WARNING: {why}.\n\
-                     The Wireshark cross-check was SKIPPED (TCPSIM_ALLOW_NO_TSHARK=1).\n\
-                     Install tshark to run it: apt-get install -y tshark\n\
-                     !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-                );
-                None
-            } else {
-                panic!(
-                    "{why}.\nThe pcapng cross-check needs Wireshark's tshark: \
-                     apt-get install -y tshark\n\
-                     (set TCPSIM_ALLOW_NO_TSHARK=1 to skip this check with a warning)"
-                );
-            }
-        }
-    }
 }
 
 /// A fresh directory for this test's files.

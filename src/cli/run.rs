@@ -35,6 +35,16 @@ pub struct Args {
     /// Also write a ladder diagram as SVG.
     #[arg(long, value_name = "OUT.svg")]
     svg: Option<PathBuf>,
+    /// Also write a time-sequence graph (Stevens/tcptrace) as SVG, with the
+    /// sender's congestion window below when the trace has it.
+    #[arg(long, value_name = "OUT.svg")]
+    time_seq: Option<PathBuf>,
+    /// The connection --time-seq draws, by its client port (default: the first).
+    #[arg(long, value_name = "PORT")]
+    conn: Option<u16>,
+    /// The direction --time-seq draws (default: the one that carried more data).
+    #[arg(long, value_enum)]
+    dir: Option<Direction>,
     /// Stop at this much simulated time (e.g. 30s, 10min).
     #[arg(long, value_name = "DURATION")]
     max_sim_time: Option<String>,
@@ -49,6 +59,14 @@ pub struct Args {
 enum Capture {
     Client,
     Server,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Direction {
+    /// Client to server.
+    C2s,
+    /// Server to client.
+    S2c,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,11 +143,11 @@ pub fn main(args: Args) -> ExitCode {
         ..RunOptions::default()
     };
     // Before the run: an output that cannot be written fails at once.
-    if let Some(path) = &args.svg
-        && let Err(e) = super::atomic::refuse_unless_regular(path)
-    {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
+    for path in [&args.svg, &args.time_seq].into_iter().flatten() {
+        if let Err(e) = super::atomic::refuse_unless_regular(path) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     }
     let run = match &args.pcap {
         None => tcpsim::engine::guard::catching(scenario, |s| Ok(tcpsim::run_with(s, options))),
@@ -160,6 +178,21 @@ pub fn main(args: Args) -> ExitCode {
     {
         eprintln!("error: {e}");
         return ExitCode::from(2);
+    }
+    if let Some(path) = &args.time_seq {
+        let choice = tcpsim::render::timeseq::Choice {
+            conn: args.conn,
+            dir: args.dir.map(|d| match d {
+                Direction::C2s => tcpsim::render::timeseq::Dir::ClientToServer,
+                Direction::S2c => tcpsim::render::timeseq::Dir::ServerToClient,
+            }),
+        };
+        let written = tcpsim::render::time_sequence(&trace, choice)
+            .and_then(|svg| super::atomic::write_atomically(path, svg));
+        if let Err(e) = written {
+            eprintln!("error: --time-seq: {e}");
+            return ExitCode::from(2);
+        }
     }
     let out = match format {
         Format::Table => {

@@ -57,9 +57,18 @@ pub struct Output {
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Also draw METRIC against a varied parameter, p50 line and p95 band, as SVG.
+    /// Also draw METRIC as SVG: its median and 95th percentile against a
+    /// varied parameter, or (--plot-kind cdf) its distribution per cell.
     #[arg(long, value_name = "OUT.svg")]
     plot: Option<PathBuf>,
+    /// What --plot draws: points (p50 and p95 at each measured value) or
+    /// cdf (the fraction of runs at or below each value, per cell).
+    #[arg(long, value_enum, default_value_t = PlotKind::Points)]
+    plot_kind: PlotKind,
+    /// Put the metric on a log scale whatever its spread (by default a log
+    /// scale is used when the values span decades).
+    #[arg(long)]
+    log_y: bool,
     /// The metric to plot (completion, retransmissions, dup_acks, rst, goodput, ...).
     #[arg(long, default_value = "completion")]
     metric: String,
@@ -69,6 +78,29 @@ pub struct Output {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlotKind {
+    /// Median and 95th percentile against a varied parameter.
+    Points,
+    /// The distribution of the metric in every cell.
+    Cdf,
+}
+
+impl Output {
+    /// The plot request these flags make.
+    fn plot_options(&self) -> plot::Options<'_> {
+        plot::Options {
+            metric: &self.metric,
+            x: self.x.as_deref(),
+            kind: match self.plot_kind {
+                PlotKind::Points => plot::Kind::Points,
+                PlotKind::Cdf => plot::Kind::Cdf,
+            },
+            log_y: self.log_y,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -196,7 +228,7 @@ pub fn main(args: Args) -> ExitCode {
     }
 
     if args.output.plot.is_some()
-        && let Err(e) = plot::check(&plan.spec, &args.output.metric, args.output.x.as_deref())
+        && let Err(e) = plot::check(&plan.spec, &args.output.plot_options())
     {
         return usage(e);
     }
@@ -281,7 +313,7 @@ pub fn emit(spec: &Spec, rows: &[RunRow], output: &Output) -> ExitCode {
         return usage(e);
     }
     if let Some(path) = &output.plot {
-        let svg = match plot::svg(spec, rows, &output.metric, output.x.as_deref()) {
+        let svg = match plot::svg(spec, rows, &output.plot_options()) {
             Ok(svg) => svg,
             Err(e) => return usage(e),
         };

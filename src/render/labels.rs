@@ -27,6 +27,9 @@ const DESCENT: f64 = 3.5;
 const BASELINES: [f64; 2] = [-4.0, 11.5];
 /// Positions tried: this many steps between the sender's end and the far end.
 const STEPS: usize = 12;
+/// How close another arrow may come to a label's far side before the label
+/// could be read as that arrow's.
+const MARGIN: f64 = 5.0;
 
 /// One arrow to label.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,10 +54,27 @@ pub(crate) struct Placement {
 
 impl Placement {
     fn corners(&self, width: f64) -> [Point; 4] {
+        self.band(width, self.baseline - ASCENT, self.baseline + DESCENT)
+    }
+
+    /// The strip just beyond the text's far side from its own arrow: an
+    /// arrow there is as close to the label as its own, and a reader could
+    /// take the label for that arrow's.
+    fn margin(&self, width: f64) -> [Point; 4] {
+        if self.baseline < 0.0 {
+            let top = self.baseline - ASCENT;
+            self.band(width, top - MARGIN, top)
+        } else {
+            let bottom = self.baseline + DESCENT;
+            self.band(width, bottom, bottom + MARGIN)
+        }
+    }
+
+    /// The box from `top` to `bottom` across the arrow, along the text.
+    fn band(&self, width: f64, top: f64, bottom: f64) -> [Point; 4] {
         let (o, (cx, cy)) = (self.origin, self.dir);
         let normal = (-cy, cx);
         let at = |u: f64, v: f64| (o.0 + cx * u + normal.0 * v, o.1 + cy * u + normal.1 * v);
-        let (top, bottom) = (self.baseline - ASCENT, self.baseline + DESCENT);
         [
             at(0.0, top),
             at(width, top),
@@ -99,10 +119,19 @@ pub(crate) fn place(arrows: &[Arrow], obstacles: &[(Point, Point)]) -> Vec<Place
                 .into_iter()
                 .filter(|&k| polygons_overlap(&corners, &placed[k]))
                 .count() as u64;
-            // Overlapping text is unreadable; a line through text (drawn
-            // with a halo) is only untidy; then above beats below, and near
-            // the sender beats far from it.
-            let score = overlaps * 1_000 + crossings * 40 + rank as u64;
+            let margin = p.margin(a.width);
+            let (m_top, m_bottom) = extent(&margin);
+            let ambiguous = segment_rows
+                .near(m_top, m_bottom)
+                .into_iter()
+                .filter(|&j| j != i && j < arrows.len())
+                .filter(|&j| polygon_meets_segment(&margin, segments[j]))
+                .count() as u64;
+            // Overlapping text is unreadable; a label nearer another arrow
+            // than its own misleads; a line through text (drawn with a halo)
+            // is only untidy; then above beats below, and near the sender
+            // beats far from it.
+            let score = overlaps * 1_000 + ambiguous * 200 + crossings * 40 + rank as u64;
             if best.is_none_or(|(b, _)| score < b) {
                 best = Some((score, p));
             }
@@ -326,6 +355,23 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn a_label_keeps_clear_of_a_neighbouring_arrow() {
+        // A second arrow 16 px above the first: the first's label above its
+        // line would touch it, so it goes below.
+        let arrows = [
+            arrow((0.0, 100.0), (500.0, 100.0)),
+            arrow((0.0, 84.0), (500.0, 84.0)),
+        ];
+        let p = place(&arrows, &[]);
+        assert!(p[0].baseline > 0.0, "{p:?}");
+        let margin = p[0].margin(100.0);
+        assert!(!polygon_meets_segment(
+            &margin,
+            (arrows[1].from, arrows[1].to)
+        ));
     }
 
     #[test]

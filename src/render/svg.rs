@@ -5,9 +5,14 @@
 //!
 //! The trace holds what the capture host saw, and every record carries both
 //! its send and arrival time, so every frame that reached or left the capture
-//! host can be drawn. A frame the link lost ends half-way in a cross.
-//! Retransmissions and resets are drawn in [`HIGHLIGHT`]. Socket calls are
-//! marks on the lifelines. How time maps to height (to scale, stretched where
+//! host can be drawn. A frame the link lost ends half-way in a cross. Every
+//! label starts with the frame's number, as the table and `--explain` number
+//! it, so a slide can be matched to "frame 11". Retransmissions are drawn in
+//! [`HIGHLIGHT`], resets in [`RESET`]. Socket calls are marks on the
+//! lifelines; the TCP state each host enters (`render/states.rs`) is written
+//! in a column beside it, level with the frame that moved it there. A run of
+//! more than [`MAX_FRAMES`] frames draws its first [`MAX_FRAMES`] and says so
+//! (the time-sequence graph is the picture for long runs). How time maps to height (to scale, stretched where
 //! labels need room, long gaps cut short) is `render/timeline.rs`'s job; where
 //! labels go along their arrows is `render/labels.rs`'s.
 //!
@@ -23,10 +28,19 @@ use crate::trace::{Fate, Record, Trace};
 use super::labels;
 use super::ladder::{self, FrameFacts};
 use super::seconds;
+use super::states::{self, At};
 use super::timeline::{self, Layout};
 
-/// Colour of retransmissions and resets.
+mod legend;
+
+/// Colour of retransmissions.
 pub const HIGHLIGHT: &str = "#d9480f";
+/// Colour of resets: their own, so a RST is never taken for a resend.
+pub const RESET: &str = "#c2255c";
+/// Colour of the TCP state names.
+const STATE: &str = "#5f3dc4";
+/// Frames drawn at most; the rest is left out, and the picture says so.
+pub const MAX_FRAMES: usize = 300;
 /// Colour of an ordinary segment.
 pub const NORMAL: &str = "#1f2933";
 /// Colour of the cross on a lost frame.
@@ -35,10 +49,14 @@ pub const LOST: &str = "#e03131";
 pub const APP: &str = "#1864ab";
 const MUTED: &str = "#6c757d";
 
-const WIDTH: f64 = 1000.0;
+const WIDTH: f64 = 1180.0;
 const AXIS_X: f64 = 64.0;
-const CLIENT_X: f64 = 270.0;
-const SERVER_X: f64 = 790.0;
+const CLIENT_X: f64 = 360.0;
+const SERVER_X: f64 = 880.0;
+/// Where each host's TCP states are written: beside the time axis for the
+/// client, past the socket calls for the server.
+const CLIENT_STATE_X: f64 = AXIS_X + 10.0;
+const SERVER_STATE_X: f64 = SERVER_X + 215.0;
 /// Where time starts.
 const TOP: f64 = 132.0;
 /// Socket-call text longer than this is cut (it must fit beside the lifeline).
@@ -73,17 +91,55 @@ pub(crate) fn xml_escape(text: &str) -> String {
 }
 
 /// A number with one decimal, `-0.0` printed as `0.0`.
-fn n(v: f64) -> String {
+pub(crate) fn n(v: f64) -> String {
     let s = format!("{v:.1}");
     if s == "-0.0" { "0.0".to_string() } else { s }
 }
 
-/// Renders the whole diagram.
+/// The trace cut to its first [`MAX_FRAMES`] frames and the socket calls
+/// made until the last of them was sent; `None` when it is short enough.
+fn first_frames(trace: &Trace) -> Option<Trace> {
+    if trace.records.len() <= MAX_FRAMES {
+        return None;
+    }
+    let records = trace.records[..MAX_FRAMES].to_vec();
+    let until = records.iter().map(|r| r.sent_us).max().unwrap_or(0);
+    let programs = trace
+        .programs
+        .iter()
+        .map(|p| crate::trace::ProgramSummary {
+            log: p
+                .log
+                .iter()
+                .filter(|e| e.time_us <= until)
+                .cloned()
+                .collect(),
+            received_data: None,
+            ..p.clone()
+        })
+        .collect();
+    Some(Trace {
+        records,
+        programs,
+        cwnd: Vec::new(),
+        ..trace.clone()
+    })
+}
+
+/// Renders the whole diagram: the first [`MAX_FRAMES`] frames of a longer run.
 pub fn svg(trace: &Trace) -> String {
+    match first_frames(trace) {
+        Some(cut) => draw(&cut, Some(trace.records.len())),
+        None => draw(trace, None),
+    }
+}
+
+/// Draws `trace`; `of` is the whole run's frame count when it was cut.
+fn draw(trace: &Trace, of: Option<usize>) -> String {
     let facts = ladder::facts(trace);
     let layout = timeline::layout(trace, TOP);
     let legend_top = layout.bottom + 46.0;
-    let height = legend_top + 78.0;
+    let height = legend_top + if of.is_some() { 96.0 } else { 78.0 };
 
     let mut out = String::new();
     let _ = writeln!(
@@ -107,20 +163,52 @@ pub fn svg(trace: &Trace) -> String {
         n(WIDTH),
         n(height)
     );
-    heading(&mut out, trace);
+    heading(&mut out, trace, of);
     lifelines(&mut out, layout.bottom + 24.0);
     breaks(&mut out, &layout);
     app_marks(&mut out, trace, &layout);
+    state_names(&mut out, trace, &layout);
     frames(&mut out, trace, &facts, &layout);
     time_axis(&mut out, &layout);
-    legend(&mut out, trace, &facts, legend_top);
+    legend::legend(&mut out, trace, &facts, legend_top, of);
     out.push_str("</svg>\n");
     out
 }
 
+/// Each host's TCP state, written in its column level with the frame event
+/// that moved it there; names closer than a line are pushed down.
+fn state_names(out: &mut String, trace: &Trace, layout: &Layout) {
+    let mut last: [Option<f64>; 2] = [None, None];
+    for change in states::changes(trace) {
+        let y = match change.at {
+            At::Start => TOP,
+            At::Send(i) => layout.send_y[i],
+            At::Arrive(i) => layout.end_y[i],
+        };
+        let slot = &mut last[change.role.index()];
+        let y = slot.map_or(y, |l| y.max(l + 12.0));
+        *slot = Some(y);
+        let x = match change.role {
+            Role::Client => CLIENT_STATE_X,
+            Role::Server => SERVER_STATE_X,
+        };
+        let _ = writeln!(
+            out,
+            r#"<text class="state" x="{}" y="{}" font-size="10" font-weight="bold" fill="{STATE}">{}</text>"#,
+            n(x),
+            n(y + 3.5),
+            change.state
+        );
+    }
+}
+
 fn defs(out: &mut String) {
     out.push_str("<defs>\n");
-    for (id, colour) in [("head", NORMAL), ("head-hl", HIGHLIGHT)] {
+    for (id, colour) in [
+        ("head", NORMAL),
+        ("head-hl", HIGHLIGHT),
+        ("head-rst", RESET),
+    ] {
         let _ = writeln!(
             out,
             r#"<marker id="{id}" viewBox="0 0 10 8" refX="10" refY="4" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="8" orient="auto"><path d="M0,0 L10,4 L0,8 z" fill="{colour}"/></marker>"#
@@ -129,7 +217,7 @@ fn defs(out: &mut String) {
     out.push_str("</defs>\n");
 }
 
-fn heading(out: &mut String, trace: &Trace) {
+fn heading(out: &mut String, trace: &Trace, of: Option<usize>) {
     let _ = writeln!(
         out,
         r#"<text x="16" y="26" font-size="15" font-weight="bold" fill="{NORMAL}">{}</text>"#,
@@ -142,8 +230,11 @@ fn heading(out: &mut String, trace: &Trace) {
         out,
         r#"<text x="16" y="44" font-size="11" fill="{MUTED}">{}</text>"#,
         xml_escape(&format!(
-            "what the {}'s capture saw; time runs downwards",
-            trace.capture.name()
+            "what the {}'s capture saw; time runs downwards{}",
+            trace.capture.name(),
+            of.map_or(String::new(), |total| format!(
+                "; only its first {MAX_FRAMES} of {total} frames (--time-seq draws the whole run)"
+            ))
         ))
     );
     for role in [Role::Client, Role::Server] {
@@ -178,6 +269,15 @@ fn heading(out: &mut String, trace: &Trace) {
         r#"<text x="{}" y="116" text-anchor="end" font-size="10" fill="{MUTED}">time (s)</text>"#,
         n(AXIS_X + 6.0)
     );
+    if !states::changes(trace).is_empty() {
+        for x in [CLIENT_STATE_X, SERVER_STATE_X] {
+            let _ = writeln!(
+                out,
+                r#"<text x="{}" y="116" font-size="10" font-style="italic" fill="{STATE}">TCP state</text>"#,
+                n(x)
+            );
+        }
+    }
 }
 
 fn lifelines(out: &mut String, bottom: f64) {
@@ -281,11 +381,23 @@ fn arrow_ends(r: &Record, y1: f64, y2: f64) -> ((f64, f64), (f64, f64)) {
     ((x1, y1), (x2, y2))
 }
 
-/// The label's text: the frame's label and, when there is one, its cause.
-fn label_text(f: &FrameFacts) -> String {
+/// The label's text: the frame's number (as in the table), its label and,
+/// when there is one, its cause.
+fn label_text(r: &Record, f: &FrameFacts) -> String {
     match f.tag {
-        Some(tag) => format!("{} ({tag})", f.label),
-        None => f.label.clone(),
+        Some(tag) => format!("{}: {} ({tag})", r.no, f.label),
+        None => format!("{}: {}", r.no, f.label),
+    }
+}
+
+/// The colour of a frame: resets first (a resent RST is still a RST).
+fn colour(f: &FrameFacts) -> &'static str {
+    if f.rst {
+        RESET
+    } else if f.retransmission {
+        HIGHLIGHT
+    } else {
+        NORMAL
     }
 }
 
@@ -315,12 +427,12 @@ fn frames(out: &mut String, trace: &Trace, facts: &[FrameFacts], layout: &Layout
             from: ends[i].0,
             to: ends[i].1,
             head: r.arrived_us.is_some(),
-            width: label_text(&facts[i]).chars().count() as f64 * CHAR_W,
+            width: label_text(r, &facts[i]).chars().count() as f64 * CHAR_W,
         })
         .collect();
     let placements = labels::place(&arrows, &crosses);
-    for (f, p) in facts.iter().zip(&placements) {
-        let colour = if f.highlight() { HIGHLIGHT } else { NORMAL };
+    for ((f, p), r) in facts.iter().zip(&placements).zip(&trace.records) {
+        let colour = colour(f);
         let _ = writeln!(
             out,
             r##"<text class="label" transform="matrix({} {} {} {} {} {})" y="{}" fill="{colour}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
@@ -331,7 +443,7 @@ fn frames(out: &mut String, trace: &Trace, facts: &[FrameFacts], layout: &Layout
             n(p.origin.0),
             n(p.origin.1),
             n(p.baseline),
-            xml_escape(&label_text(f))
+            xml_escape(&label_text(r, f))
         );
     }
 }
@@ -339,7 +451,7 @@ fn frames(out: &mut String, trace: &Trace, facts: &[FrameFacts], layout: &Layout
 fn arrow(out: &mut String, r: &Record, f: &FrameFacts, ends: ((f64, f64), (f64, f64))) {
     let ((x1, y1), (x2, y2)) = ends;
     let arrived = r.arrived_us.is_some();
-    let colour = if f.highlight() { HIGHLIGHT } else { NORMAL };
+    let colour = colour(f);
     let mut class = String::from("frame");
     for (on, name) in [
         (f.retransmission, " retransmission"),
@@ -352,10 +464,11 @@ fn arrow(out: &mut String, r: &Record, f: &FrameFacts, ends: ((f64, f64), (f64, 
             class.push_str(name);
         }
     }
-    let marker = match (arrived, f.highlight()) {
+    let marker = match (arrived, colour) {
         (false, _) => "",
-        (true, false) => r#" marker-end="url(#head)""#,
-        (true, true) => r#" marker-end="url(#head-hl)""#,
+        (true, RESET) => r#" marker-end="url(#head-rst)""#,
+        (true, HIGHLIGHT) => r#" marker-end="url(#head-hl)""#,
+        (true, _) => r#" marker-end="url(#head)""#,
     };
     let dash = if f.duplicate_copy || in_flight(r) {
         r#" stroke-dasharray="6 4""#
@@ -435,92 +548,9 @@ fn time_axis(out: &mut String, layout: &Layout) {
     }
 }
 
-/// Draws a legend sample whose left edge is at `x`, centred on `y`.
-type Glyph = fn(f64, f64) -> String;
-
-fn legend(out: &mut String, trace: &Trace, facts: &[FrameFacts], top: f64) {
-    let y = top + 16.0;
-    let _ = writeln!(
-        out,
-        r##"<rect class="legend" x="16" y="{}" width="{}" height="60" rx="4" fill="#f8f9fa" stroke="#dee2e6"/>"##,
-        n(top),
-        n(WIDTH - 32.0)
-    );
-    let items: [(Glyph, &str, f64); 5] = [
-        (|x, y| legend_arrow(x, y, NORMAL, "head"), "segment", 140.0),
-        (
-            |x, y| legend_arrow(x, y, HIGHLIGHT, "head-hl"),
-            "retransmission or RST",
-            250.0,
-        ),
-        (legend_lost, "lost on the link", 200.0),
-        (legend_app, "socket call", 150.0),
-        (legend_cut, "long gap, shortened", 0.0),
-    ];
-    let mut x = 30.0;
-    for (glyph, text, width) in items {
-        out.push_str(&glyph(x, y));
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="{}" font-size="10" fill="{NORMAL}">{}</text>"#,
-            n(x + 46.0),
-            n(y + 3.5),
-            xml_escape(text)
-        );
-        x += width;
-    }
-    let mut note = format!(
-        "seq/ack relative (each ISN = 0). Time to scale (median one-way flight = {} px), stretched where events crowd.",
-        timeline::FLIGHT_PX
-    );
-    if facts.iter().any(|f| f.duplicate_copy) || trace.records.iter().any(in_flight) {
-        note.push_str(" Dashed: the link's second copy, or still in flight at the end.");
-    }
-    let _ = writeln!(
-        out,
-        r#"<text x="30" y="{}" font-size="10" fill="{MUTED}">{}</text>"#,
-        n(top + 46.0),
-        xml_escape(&note)
-    );
-}
-
 /// A frame the capture host sent that had not arrived when the run stopped.
 fn in_flight(r: &Record) -> bool {
     r.arrived_us.is_none() && r.fate != Fate::Dropped
-}
-
-fn legend_arrow(x: f64, y: f64, colour: &str, head: &str) -> String {
-    format!(
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{colour}" stroke-width="1.4" marker-end="url(#{head})"/>"#,
-        n(x),
-        n(y - 5.0),
-        n(x + 38.0),
-        n(y + 5.0)
-    )
-}
-
-fn legend_lost(x: f64, y: f64) -> String {
-    format!(
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{NORMAL}" stroke-width="1.4"/>{}"#,
-        n(x),
-        n(y - 5.0),
-        n(x + 26.0),
-        n(y + 2.0),
-        cross_path(x + 26.0, y + 2.0)
-    )
-}
-
-fn legend_app(x: f64, y: f64) -> String {
-    format!(
-        r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{APP}" stroke-width="3"/>"#,
-        n(x + 13.0),
-        n(x + 25.0),
-        y = n(y)
-    )
-}
-
-fn legend_cut(x: f64, y: f64) -> String {
-    slashes(x + 19.0, y)
 }
 
 /// The pair of slashes that marks a cut in an axis or lifeline.

@@ -1,8 +1,10 @@
 //! The packet list as Wireshark shows it, then the run's summary.
 
+use crate::scenario::model::Micros;
 use crate::trace::analysis::{self, Flag};
-use crate::trace::{Fate, Record, Trace, flags};
+use crate::trace::{Fate, Record, Trace};
 
+use super::columns::{info, window_shifts};
 use super::{one_line, seconds, summary};
 
 const HEADERS: [&str; 7] = [
@@ -21,42 +23,18 @@ const RIGHT: [bool; 7] = [true, true, false, false, false, true, false];
 /// Space between two columns.
 const GAP: &str = "  ";
 
-/// Wireshark's Info column for a TCP segment, without any annotation:
-/// `52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=502 Len=9`.
-pub(crate) fn info(record: &Record) -> String {
-    let names: Vec<&str> = flags::NAMES
-        .iter()
-        .filter(|(bit, _)| record.flags & bit != 0)
-        .map(|(_, name)| *name)
-        .collect();
-    let names = if names.is_empty() {
-        "<None>".to_string()
-    } else {
-        names.join(", ")
-    };
-    let mut text = format!(
-        "{} → {} [{}] Seq={}",
-        record.src_port, record.dst_port, names, record.seq
-    );
-    if record.flags & flags::ACK != 0 {
-        text.push_str(&format!(" Ack={}", record.ack));
-    }
-    text.push_str(&format!(" Win={} Len={}", record.win, record.len));
-    text
-}
-
 /// The Info cell as the table shows it: the fate as a prefix when the frame did
 /// not simply arrive, then Wireshark's Info column (its TCP analysis labels,
 /// `[TCP Retransmission] `, before the segment), the simulator's note after an
 /// arrow.
-fn info_cell(record: &Record, marks: &[Flag]) -> String {
+fn info_cell(record: &Record, marks: &[Flag], shift: Option<u8>) -> String {
     let prefix = match record.fate {
         Fate::Delivered => "",
         Fate::Dropped => "[dropped] ",
         Fate::Duplicated => "[duplicated] ",
     };
     let labels = analysis::info_prefix(marks);
-    let mut text = format!("{prefix}{labels}{}", info(record));
+    let mut text = format!("{prefix}{labels}{}", info(record, shift));
     let note = one_line(&record.note);
     let note = note.trim();
     if !note.is_empty() {
@@ -66,28 +44,35 @@ fn info_cell(record: &Record, marks: &[Flag]) -> String {
     text
 }
 
-fn row(record: &Record, marks: &[Flag]) -> [String; 7] {
+/// One row; `start` is the first frame's time, Wireshark's zero.
+fn row(record: &Record, marks: &[Flag], shift: Option<u8>, start: Micros) -> [String; 7] {
     [
         record.no.to_string(),
-        seconds(record.time_us),
+        seconds(record.time_us - start),
         record.src.to_string(),
         record.dst.to_string(),
         "TCP".to_string(),
         record.frame_len.to_string(),
-        info_cell(record, marks),
+        info_cell(record, marks, shift),
     ]
 }
 
 /// Wireshark's packet list (`No.  Time  Source  Destination  Protocol  Length  Info`)
-/// with aligned columns, then a blank line and [`summary`](super::summary).
+/// with aligned columns, as `tshark -r` prints the capture (Time counts from
+/// the first frame, windows are scaled, options are listed), then a blank
+/// line, a line saying where Time's zero lies in simulated time, and
+/// [`summary`](super::summary).
 pub fn table(trace: &Trace) -> String {
     let header: [String; 7] = HEADERS.map(str::to_string);
     let analysis = analysis::analyze(trace);
+    let shifts = window_shifts(trace);
+    let start = trace.records.first().map_or(0, |r| r.time_us);
     let rows: Vec<[String; 7]> = trace
         .records
         .iter()
         .zip(&analysis)
-        .map(|(r, marks)| row(r, marks))
+        .zip(&shifts)
+        .map(|((r, marks), shift)| row(r, marks, *shift, start))
         .collect();
 
     let mut widths = [0usize; 7];
@@ -120,6 +105,12 @@ pub fn table(trace: &Trace) -> String {
         out.push('\n');
     }
     out.push('\n');
+    if !trace.records.is_empty() {
+        out.push_str(&format!(
+            "Time: seconds since frame 1, which the capture saw at {} s of simulated time (the clock of the lines below, of tsv, json and --explain)\n",
+            seconds(start)
+        ));
+    }
     out.push_str(&summary(trace));
     out
 }
@@ -131,36 +122,6 @@ mod tests {
 
     fn lines(text: &str) -> Vec<&str> {
         text.lines().collect()
-    }
-
-    #[test]
-    fn info_matches_wireshark() {
-        let t = fixture::trace();
-        let r = &t.records;
-        assert_eq!(info(&r[0]), "52060 → 12345 [SYN] Seq=0 Win=64240 Len=0");
-        assert_eq!(
-            info(&r[1]),
-            "12345 → 52060 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0"
-        );
-        assert_eq!(info(&r[2]), "52060 → 12345 [ACK] Seq=1 Ack=1 Win=502 Len=0");
-        assert_eq!(
-            info(&r[3]),
-            "52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=502 Len=9"
-        );
-        assert_eq!(info(&r[6]), "52060 → 12345 [RST] Seq=10 Win=0 Len=0");
-    }
-
-    #[test]
-    fn info_flag_order_and_no_flags() {
-        let mut r = fixture::trace().records[0].clone();
-        r.flags = flags::CWR | flags::ACK | flags::FIN | flags::ECE;
-        r.ack = 7;
-        assert_eq!(
-            info(&r),
-            "52060 → 12345 [FIN, ACK, ECE, CWR] Seq=0 Ack=7 Win=64240 Len=0"
-        );
-        r.flags = 0;
-        assert_eq!(info(&r), "52060 → 12345 [<None>] Seq=0 Win=64240 Len=0");
     }
 
     #[test]
@@ -210,11 +171,14 @@ mod tests {
     fn table_ends_with_summary() {
         let t = fixture::trace();
         let text = table(&t);
-        let expected_tail = format!("\n\n{}", summary(&t));
+        let expected_tail = format!(
+            "\n\nTime: seconds since frame 1, which the capture saw at 0.000000 s of simulated time (the clock of the lines below, of tsv, json and --explain)\n{}",
+            summary(&t)
+        );
         assert!(text.ends_with(&expected_tail), "{text}");
         assert_eq!(
             text.lines().count(),
-            1 + t.records.len() + 1 + summary(&t).lines().count()
+            1 + t.records.len() + 2 + summary(&t).lines().count()
         );
     }
 
@@ -224,5 +188,24 @@ mod tests {
         t.records.clear();
         let text = table(&t);
         assert!(text.starts_with("No.  Time  Source  Destination  Protocol  Length  Info\n\n"));
+        assert!(!text.contains("Time: seconds since"));
+    }
+
+    #[test]
+    fn time_counts_from_the_first_frame() {
+        let mut t = fixture::trace();
+        for r in &mut t.records {
+            r.time_us += 1_000;
+        }
+        let text = table(&t);
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("  1   0.000000  "),
+            "{text}"
+        );
+        assert!(
+            text.lines().nth(7).unwrap().starts_with("  7  12.000400  "),
+            "{text}"
+        );
+        assert!(text.contains("which the capture saw at 0.001000 s of simulated time"));
     }
 }

@@ -85,6 +85,18 @@ impl<'t> Cx<'t> {
             .strip_suffix(", expected nothing")
             .unwrap_or(message)
             .replace('\n', "; ");
+        // toml says only "duplicate key"; the span holds which one.
+        let key = e
+            .span()
+            .and_then(|span| self.text.get(span))
+            .map(|k| k.trim().trim_matches(['[', ']']).trim());
+        let message = match key {
+            Some(key) if message == "duplicate key" && !key.is_empty() => format!(
+                "duplicate key `{}`: it is set earlier in the file",
+                super::error::clip(key)
+            ),
+            _ => message,
+        };
         let message = format!("invalid TOML: {message}");
         match e.span() {
             Some(span) => self.error(span, "", message),

@@ -81,9 +81,9 @@ pub fn merge(files: &[(String, ShardFile)]) -> Result<(Spec, Vec<RunRow>), Strin
     let count = first.shard.count;
     let mut by_index: Vec<Option<&str>> = vec![None; count as usize];
     for (name, f) in files {
-        if f.spec != first.spec {
+        if let Some(why) = difference(&first.spec, &f.spec) {
             return Err(format!(
-                "{name} is from a different sweep than {first_name} (file, seeds, overrides, varied values or scenario settings differ)"
+                "{name} is from a different sweep than {first_name}: {why}"
             ));
         }
         if f.shard.count != count {
@@ -112,5 +112,62 @@ pub fn merge(files: &[(String, ShardFile)]) -> Result<(Spec, Vec<RunRow>), Strin
     }
     let mut rows: Vec<RunRow> = files.iter().flat_map(|(_, f)| f.rows.clone()).collect();
     rows.sort_by_key(|r| r.run);
-    Ok((first.spec.clone(), rows))
+    // Shard 1's spelling of the file path, whatever order the files came in.
+    let one = files
+        .iter()
+        .find(|(_, f)| f.shard.index == 1)
+        .map_or(first, |(_, f)| f);
+    Ok((one.spec.clone(), rows))
+}
+
+/// The first field in which two shards' specs differ, both values quoted;
+/// `None` when they describe the same runs. The file path is not compared:
+/// shards made from different working directories spell it differently
+/// (`sim-scenarios/v3.toml`, `../tcpsim/sim-scenarios/v3.toml`), and the
+/// scenario's name and every effective setting, which are compared, already
+/// say which runs were made.
+pub fn difference(a: &Spec, b: &Spec) -> Option<String> {
+    let quote = |v: &[String]| format!("[{}]", v.join(" "));
+    let vary = |v: &[super::spec::Vary]| -> Vec<String> {
+        v.iter()
+            .map(|v| format!("{}={}", v.name, v.values.join(",")))
+            .collect()
+    };
+    if a.scenario != b.scenario {
+        return Some(format!(
+            "scenario {:?} against {:?}",
+            a.scenario, b.scenario
+        ));
+    }
+    if a.seeds != b.seeds {
+        return Some(format!("seeds {} against {}", a.seeds, b.seeds));
+    }
+    if a.set != b.set {
+        return Some(format!(
+            "overrides (--set and short flags) {} against {}",
+            quote(&a.set),
+            quote(&b.set)
+        ));
+    }
+    if a.vary != b.vary {
+        return Some(format!(
+            "--vary {} against {}",
+            quote(&vary(&a.vary)),
+            quote(&vary(&b.vary))
+        ));
+    }
+    if a.settings != b.settings {
+        let n = a.settings.len().max(b.settings.len());
+        let none = String::from("(none)");
+        let i = (0..n)
+            .find(|&i| a.settings.get(i) != b.settings.get(i))
+            .unwrap_or(0);
+        return Some(format!(
+            "scenario setting {} against {} (was the file {} changed between the shards?)",
+            a.settings.get(i).unwrap_or(&none),
+            b.settings.get(i).unwrap_or(&none),
+            a.file
+        ));
+    }
+    None
 }

@@ -40,6 +40,18 @@ impl SeedRange {
                 .parse::<u64>()
                 .map_err(|_| format!("--seeds {text}: {s:?} is not a seed (a whole number from 0)"))
         };
+        // `1-100` reads as a range to a person; say how tcpsim writes one.
+        if let Some((a, b)) = text.split_once('-')
+            && !a.trim().is_empty()
+            && a.trim().parse::<u64>().is_ok()
+            && b.trim().parse::<u64>().is_ok()
+        {
+            return Err(format!(
+                "--seeds {text}: a range is written with two dots: --seeds {}..{} (both ends included)",
+                a.trim(),
+                b.trim()
+            ));
+        }
         let range = match text.split_once("..") {
             Some((a, b)) => SeedRange {
                 first: number(a)?,

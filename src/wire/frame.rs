@@ -482,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn options_come_in_header_order() {
+        use crate::wire::options::{TcpOption, options_in_order};
+        let plain = super::data_frame(1, b"x", false);
+        let frame = with_options(&plain, &opts(true, true, true, true, 0)).expect("fits");
+        assert_eq!(
+            options_in_order(&frame).unwrap(),
+            [
+                TcpOption::Mss(1460),
+                TcpOption::SackPermitted,
+                TcpOption::Timestamps(0x0102_0304, 0x0506_0708),
+                TcpOption::WindowScale(7),
+            ]
+        );
+        assert_eq!(options_in_order(&plain).unwrap(), []);
+    }
+
+    #[test]
     fn options_written_read_back_equal() {
         let frame = super::data_frame(1000, b"hello", false);
         for case in [

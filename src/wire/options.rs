@@ -34,12 +34,21 @@ const SACK: u8 = 5;
 const TS: u8 = 8;
 
 /// Where the TCP header's options lie in `frame`: (start, end) byte offsets.
+/// Only the headers need be there: a capture that kept headers alone (the
+/// trace's records) has its options read as well as a whole frame.
 fn option_span(frame: &[u8]) -> Option<(usize, usize)> {
     let eth = EthernetFrame::new_checked(frame).ok()?;
-    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
-    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
-    let start = 14 + usize::from(ip.header_len()) + 20;
-    let end = 14 + usize::from(ip.header_len()) + usize::from(tcp.header_len());
+    if eth.ethertype() != smoltcp::wire::EthernetProtocol::Ipv4 {
+        return None;
+    }
+    let ip = frame.get(14..)?;
+    let ihl = usize::from(ip.first()? & 0x0f) * 4;
+    if ip.first()? >> 4 != 4 || ihl < 20 || *ip.get(9)? != 6 {
+        return None;
+    }
+    let tcp_len = usize::from(ip.get(ihl + 12)? >> 4) * 4;
+    let start = 14 + ihl + 20;
+    let end = 14 + ihl + tcp_len;
     (end <= frame.len() && start <= end).then_some((start, end))
 }
 
@@ -221,6 +230,54 @@ pub fn set_timestamps(frame: &mut [u8], val: u32, ecr: u32) -> bool {
         }
     }
     false
+}
+
+/// One TCP option as it stands in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TcpOption {
+    /// Maximum segment size.
+    Mss(u16),
+    /// Window-scale shift.
+    WindowScale(u8),
+    /// SACK permitted.
+    SackPermitted,
+    /// Timestamps: TSval, TSecr.
+    Timestamps(u32, u32),
+    /// SACK blocks, left and right edges.
+    Sack(Vec<(u32, u32)>),
+}
+
+/// The options of a TCP frame in the order they stand in the header (which
+/// is the order Wireshark lists them in its Info column); `None` when it is
+/// not TCP over IPv4. NOPs and unknown kinds are skipped; End-of-List or a
+/// malformed list ends the walk.
+pub fn options_in_order(frame: &[u8]) -> Option<Vec<TcpOption>> {
+    let (start, end) = option_span(frame)?;
+    let opts = parse_options(frame)?;
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < end && frame[i] != EOL {
+        if frame[i] == NOP {
+            i += 1;
+            continue;
+        }
+        let len = frame.get(i + 1).map_or(0, |&l| usize::from(l));
+        if len < 2 || i + len > end {
+            break;
+        }
+        // The values are parse_options's; only the order is read here.
+        let option = match frame[i] {
+            MSS => opts.mss.map(TcpOption::Mss),
+            WS => opts.wscale.map(TcpOption::WindowScale),
+            SACK_PERM => opts.sack_permitted.then_some(TcpOption::SackPermitted),
+            TS => opts.ts.map(|(v, e)| TcpOption::Timestamps(v, e)),
+            SACK if !opts.sack.is_empty() => Some(TcpOption::Sack(opts.sack.clone())),
+            _ => None,
+        };
+        out.extend(option);
+        i += len;
+    }
+    Some(out)
 }
 
 #[cfg(test)]

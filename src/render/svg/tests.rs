@@ -22,9 +22,9 @@ fn one_frame_element_per_record_and_a_cross_per_lost_frame() {
         .lines()
         .find(|l| l.starts_with(r#"<line class="frame rst" data-no="7""#))
         .unwrap();
-    assert!(rst.contains(r#" x1="270.0" "#) && rst.contains(r#" x2="790.0" "#));
-    assert!(rst.contains(&format!(r#"stroke="{HIGHLIGHT}""#)));
-    assert!(rst.contains(r#"marker-end="url(#head-hl)""#));
+    assert!(rst.contains(r#" x1="360.0" "#) && rst.contains(r#" x2="880.0" "#));
+    assert!(rst.contains(&format!(r#"stroke="{RESET}""#)));
+    assert!(rst.contains(r#"marker-end="url(#head-rst)""#));
     assert!(rst.contains("close() with 15 unread bytes"));
 }
 
@@ -66,4 +66,65 @@ fn an_empty_trace_still_draws_hosts_and_legend() {
 fn same_trace_same_bytes() {
     let t = fixture::trace();
     assert_eq!(svg(&t), svg(&t.clone()));
+}
+
+#[test]
+fn every_label_starts_with_its_frame_number() {
+    let t = fixture::trace();
+    let s = svg(&t);
+    let labels: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with(r#"<text class="label""#))
+        .collect();
+    assert_eq!(labels.len(), t.records.len());
+    for r in &t.records {
+        assert!(
+            labels.iter().any(|l| l.contains(&format!(">{}: ", r.no))),
+            "frame {} has no numbered label",
+            r.no
+        );
+    }
+    assert!(s.contains(">7: RST seq=10 len=0</text>"), "{s}");
+}
+
+#[test]
+fn the_lifelines_carry_the_tcp_states() {
+    let s = svg(&fixture::trace());
+    let states: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with(r#"<text class="state""#))
+        .map(|l| l.rsplit_once('>').unwrap().0.rsplit_once('>').unwrap().1)
+        .map(|t| t.trim_end_matches("</text"))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "LISTEN",
+            "SYN-SENT",
+            "SYN-RECEIVED",
+            "ESTABLISHED",
+            "ESTABLISHED",
+            "CLOSED",
+            "CLOSED"
+        ]
+    );
+}
+
+#[test]
+fn a_long_run_draws_its_first_frames_and_says_so() {
+    let mut t = fixture::trace();
+    let template = t.records[5].clone();
+    for i in 0..400u64 {
+        let mut r = template.clone();
+        r.no = 8 + i as usize;
+        r.sent_us = 13_000_000 + i * 1_000;
+        r.time_us = r.sent_us;
+        r.arrived_us = Some(r.sent_us + 100);
+        t.records.push(r);
+    }
+    let s = svg(&t);
+    assert_eq!(s.matches(r#"<line class="frame"#).count(), MAX_FRAMES);
+    assert!(s.contains("only its first 300 of 407 frames (--time-seq draws the whole run)"));
+    assert!(s.contains("Only the first 300 of 407 frames are drawn."));
+    assert!(!svg(&fixture::trace()).contains("Only the first"));
 }

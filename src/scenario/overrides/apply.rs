@@ -158,6 +158,10 @@ fn walk(s: &mut Scenario, segs: &[Seg<'_>], value: &str, raw: &str) -> Res {
             }
             set_top(s, key, value)
         }
-        (key, None) => Err(unknown("", key, &[TOP_KEYS, TABLES].concat())),
+        // A short name (`loss`, `buffer`) is as likely a meant word as a key.
+        (key, None) => {
+            let short: Vec<&str> = super::SHORTHANDS.iter().map(|(n, _)| *n).collect();
+            Err(unknown("", key, &[TOP_KEYS, TABLES, &short].concat()))
+        }
     }
 }
