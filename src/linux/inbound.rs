@@ -206,7 +206,7 @@ impl Stack {
         }
         let mut seen = *seg;
         if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
-            frame::set_window_in_place(&mut frame, u16::MAX);
+            crate::wire::patch::set_window_in_place(&mut frame, u16::MAX);
             seen.win = u16::MAX;
         }
         let c = &mut self.conns[id];
@@ -257,7 +257,7 @@ impl Stack {
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
         }
         if seg.payload_len > 0 {
-            c.acks.on_data_received(self.now);
+            c.acks.on_data_received(self.now, c.sender.rto);
         }
         if seg.has(flags::FIN) {
             c.acks.on_fin_received(c.close.fin_sent);

@@ -19,7 +19,7 @@ use crate::scenario::model::Micros;
 use crate::wire::frame::{self, Segment};
 use crate::wire::frame::{SegmentSpec, build_segment};
 use crate::wire::options::{self, TcpOptions};
-use crate::wire::{flags, seq};
+use crate::wire::{flags, patch, seq};
 
 /// The note of a zero-window probe this layer sends.
 pub(super) const ZERO_WINDOW_PROBE_NOTE: &str =
@@ -134,7 +134,7 @@ impl Stack {
         let psh = c.psh.psh_resent(&spans, c.sender.sizing());
         for ((r, mut frame), want) in resend.into_iter().zip(frames).zip(psh) {
             if let Some(want) = want {
-                frame::set_psh_in_place(&mut frame, want);
+                patch::set_psh_in_place(&mut frame, want);
             }
             let c = &self.conns[id];
             let note = resend_note(r.why, &c.sender);

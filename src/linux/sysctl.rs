@@ -16,6 +16,9 @@ pub struct Sysctls {
     /// `tcp_slow_start_after_idle`: shrink the window after an idle time
     /// longer than the RTO (RFC 5681 4.1; tcp_cwnd_restart).
     pub slow_start_after_idle: bool,
+    /// `tcp_early_retrans` 3 or 4: tail loss probes (RFC 8985 7); any other
+    /// value turns them off (tcp_schedule_loss_probe).
+    pub tlp: bool,
 }
 
 impl Default for Sysctls {
@@ -27,6 +30,7 @@ impl Default for Sysctls {
             dsack: true,
             window_scaling: true,
             slow_start_after_idle: true,
+            tlp: true,
         }
     }
 }

@@ -160,6 +160,8 @@ pub struct Sender {
     pub(crate) sack_ok: bool,
     /// tcp_slow_start_after_idle: the window restarts after an idle RTO.
     pub(crate) slow_start_after_idle: bool,
+    /// Tail loss probes are on (tcp_early_retrans 3 or 4).
+    pub(crate) tlp: bool,
     /// The SYN (or SYN-ACK): its end and send time; None once retransmitted.
     pub(crate) syn: Option<(u32, Micros)>,
     pub(crate) syn_retransmitted: u32,
@@ -213,6 +215,7 @@ impl Sender {
             cwnd_usage_seq: 0,
             sack_ok: false,
             slow_start_after_idle: true,
+            tlp: true,
             syn: None,
             syn_retransmitted: 0,
             delivered: 0,
@@ -222,11 +225,10 @@ impl Sender {
         }
     }
 
-    /// The same sender, restarting its window after an idle time or not
-    /// (`net.ipv4.tcp_slow_start_after_idle`).
-    pub(crate) fn restarting_after_idle(mut self, on: bool) -> Sender {
-        self.slow_start_after_idle = on;
-        self
+    /// Take the host's settings that change how a sender behaves.
+    pub(crate) fn apply_sysctl(&mut self, s: &crate::linux::sysctl::Sysctls) {
+        self.slow_start_after_idle = s.slow_start_after_idle;
+        self.tlp = s.tlp;
     }
 
     /// What sizes the next TSO packet (`psh.rs`).

@@ -61,7 +61,8 @@ impl Sender {
     /// delayed ACK with one segment out), unless the RTO comes first. Only on
     /// SACK connections that are not recovering. Returns whether it did.
     pub(crate) fn schedule_loss_probe(&mut self, now: Micros, advancing_rto: bool) -> bool {
-        if self.queue.packets_out() == 0
+        if !self.tlp
+            || self.queue.packets_out() == 0
             || !self.sack_ok
             || !matches!(self.ca_state, CaState::Open | CaState::Cwr)
         {
