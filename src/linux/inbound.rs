@@ -239,6 +239,16 @@ impl Stack {
     /// (Linux tcp_may_update_window) but carries the current ACK.
     pub(super) fn note_inbound(&mut self, id: ConnId, seg: &Segment, frame: &[u8]) -> Option<u16> {
         let linux = self.linux();
+        if seg.has(flags::SYN)
+            && !seg.has(flags::ACK)
+            && self.conns[id]
+                .sender
+                .handshake
+                .as_ref()
+                .is_some_and(|h| h.2)
+        {
+            self.conns[id].sender.dup_syn = true;
+        }
         if seg.has(flags::SYN) {
             // The peer's SYN(-ACK) settles the MSS; without the option it is
             // 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
