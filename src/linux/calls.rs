@@ -177,9 +177,14 @@ impl Stack {
                 }
                 read += got;
             }
-            self.conns[conn].win.read += read as u64;
-            // Reading may open the window: let smoltcp send its window update.
+            let c = &mut self.conns[conn];
+            c.win.read += read as u64;
+            let rtt = c.sender.rtt.srtt();
+            c.rwnd.on_read(self.now, c.win.read, rtt);
+            // Reading may open the window: let smoltcp send its window update,
+            // then send Linux's if smoltcp's did not.
             self.egress();
+            self.window_update_after_read(conn);
             return Ok(read);
         }
         Err(match self.sockets.get(handle).state() {

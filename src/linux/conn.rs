@@ -7,6 +7,7 @@ use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::nagle::Nagle;
 use crate::linux::psh::PushMarks;
+use crate::linux::rwnd::RcvWnd;
 use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::Slot;
@@ -94,6 +95,8 @@ pub(super) struct Conn {
     pub(super) psh: PushMarks,
     /// Both directions' window edges (`window.rs`).
     pub(super) win: Windows,
+    /// The receive window Linux would advertise (`rwnd.rs`).
+    pub(super) rwnd: RcvWnd,
     /// Duplicate ACKs and the fast retransmissions they start (`dup_ack.rs`).
     pub(super) dup: DupAcks,
     /// Out-of-order ranges for SACK blocks, and immediate ACKs (`sack.rs`).

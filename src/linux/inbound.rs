@@ -261,12 +261,18 @@ impl Stack {
             c.acks.set_rcv_mss(eff);
             c.sender.mss = eff;
         }
+        let unread = self.unread(id);
         let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
             c.win.peer_wscale = seg.wscale;
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
+            if seg.has(flags::ACK) {
+                // The SYN-ACK to our SYN: scaling holds if both carried it.
+                c.rwnd.negotiated(seg.wscale.is_some());
+            }
         }
         if seg.payload_len > 0 {
+            c.rwnd.on_data(seg.payload_len, unread);
             c.acks.on_data_received(self.now, c.sender.rto);
         }
         if seg.has(flags::FIN) {

@@ -19,6 +19,9 @@ pub struct Sysctls {
     /// `tcp_early_retrans` 3 or 4: tail loss probes (RFC 8985 7); any other
     /// value turns them off (tcp_schedule_loss_probe).
     pub tlp: bool,
+    /// `tcp_rmem`: the receive buffer's minimum, starting and largest sizes;
+    /// the start sets the first window, the largest the window-scale shift.
+    pub rmem: [usize; 3],
     /// `tcp_syn_retries`: SYN retransmissions before connect() fails.
     pub syn_retries: u32,
     /// `tcp_synack_retries`: SYN-ACK retransmissions before a listener
@@ -36,6 +39,7 @@ impl Default for Sysctls {
             window_scaling: true,
             slow_start_after_idle: true,
             tlp: true,
+            rmem: [4096, 131_072, 6_291_456],
             syn_retries: 6,
             synack_retries: 5,
         }
