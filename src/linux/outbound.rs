@@ -345,6 +345,9 @@ impl Stack {
                 rwnd::wscale_for(self.sysctl.rmem[2])
             };
             self.conns[id].rwnd.smoltcp_offered = opts.wscale.unwrap_or(0);
+            if let Some(user) = self.conns[id].user_mss {
+                opts.mss = opts.mss.map(|m| m.min(user));
+            }
             if opts.wscale.is_some() {
                 opts.wscale = Some(shift);
             }

@@ -64,8 +64,12 @@ impl Default for Settings {
             remote_ip: Ipv4Addr::new(192, 0, 2, 1),
             bind_port: 8080,
             connect_port: 8080,
-            sysctl: Sysctls::default(),
-            // Linux's defaults: cubic, tcp_rmem up to 6 MiB, tcp_wmem 16384.
+            // Linux's defaults: cubic, tcp_rmem up to 6 MiB, tcp_wmem 16384
+            // growing to 4 MiB.
+            sysctl: Sysctls {
+                wmem: Some([16_384, 4_194_304]),
+                ..Sysctls::default()
+            },
             congestion: Congestion::Cubic,
             rcvbuf: 6_291_456,
             sndbuf: 16_384,
@@ -294,6 +298,7 @@ impl Settings {
                             self.sysctl.rmem = [*min, *default, *max.max(default)];
                         } else {
                             self.sndbuf = *default;
+                            self.sysctl.wmem = Some([*default, *max.max(default)]);
                         }
                         self.note(
                             line,
