@@ -251,3 +251,162 @@ impl Group {
         (d < HALF).then_some(d)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The indexes against the scans they replaced, on runs with loss,
+    //! duplication, reordering and jitter, both captures, several seeds.
+    use super::super::context::Ctx;
+    use super::*;
+    use crate::trace::Trace;
+
+    fn lossy(seed: u64, capture: &str, profile: &str) -> Trace {
+        let text = format!(
+            r#"
+seed = {seed}
+capture = "{capture}"
+max_sim_time = "10min"
+[link]
+latency = "5ms"
+jitter = "1ms"
+loss = 0.05
+dup = 0.03
+reorder = 0.05
+reorder_delay = "3ms"
+rate = "10Mbit"
+[client]
+ip = "10.0.0.1"
+profile = "{profile}"
+steps = ["connect", {{ send_bytes = "200KiB" }}, "shutdown", {{ recv_all = 4096 }}, "close"]
+[server]
+ip = "10.0.0.2"
+port = 8080
+profile = "{profile}"
+[server.sink]
+recv = 1000
+"#
+        );
+        let scenario = crate::scenario::parse(&text, "lossy.toml").expect("scenario");
+        crate::run(scenario)
+    }
+
+    fn same_conn(a: &Record, b: &Record) -> bool {
+        ends(a) == ends(b)
+    }
+
+    fn earlier_own(rs: &[Record], i: usize) -> Vec<usize> {
+        (0..rs.len())
+            .filter(|&j| {
+                j != i
+                    && rs[j].sender == rs[i].sender
+                    && same_conn(&rs[i], &rs[j])
+                    && (rs[j].sent_us, j) < (rs[i].sent_us, i)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn indexes_answer_as_the_scans_did() {
+        let mut checked = 0;
+        for (seed, capture, profile) in [
+            (1, "client", "linux"),
+            (2, "server", "linux"),
+            (3, "client", "smoltcp"),
+            (4, "server", "smoltcp"),
+        ] {
+            let t = lossy(seed, capture, profile);
+            let ctx = Ctx::new(&t);
+            let rs = &t.records;
+            assert!(rs.len() > 200, "{} records", rs.len());
+            for i in 0..rs.len() {
+                let r = &rs[i];
+                let own = earlier_own(rs, i);
+                let acks: Vec<usize> = own
+                    .iter()
+                    .copied()
+                    .filter(|&j| has(&rs[j], flags::ACK))
+                    .collect();
+                let prev = acks
+                    .iter()
+                    .map(|&j| rs[j].raw_ack)
+                    .reduce(|a, b| if seq::lt(a, b) { b } else { a });
+                assert_eq!(ctx.prev_ack(i), prev, "prev_ack {i}");
+                let last = acks.iter().copied().max_by_key(|&j| (rs[j].sent_us, j));
+                assert_eq!(ctx.previous_ack_record(i), last, "previous ack {i}");
+                let copies: Vec<usize> = own
+                    .iter()
+                    .copied()
+                    .filter(|&j| {
+                        let o = &rs[j];
+                        o.raw_seq == r.raw_seq
+                            && seq_len(o) > 0
+                            && !o.note.contains("the link's duplicate")
+                    })
+                    .collect();
+                assert_eq!(ctx.copies(i), copies, "copies {i}");
+                for role in [Role::Client, Role::Server] {
+                    let window = |after: Option<u64>, until: u64| -> Vec<usize> {
+                        (0..rs.len())
+                            .filter(|&j| {
+                                let o = &rs[j];
+                                o.sender == role.peer()
+                                    && same_conn(r, o)
+                                    && o.arrived_us
+                                        .is_some_and(|t| t <= until && after.is_none_or(|a| t > a))
+                            })
+                            .collect()
+                    };
+                    let after = r.sent_us.checked_sub(2000);
+                    assert_eq!(
+                        ctx.reached(i, role, after, r.sent_us),
+                        window(after, r.sent_us)
+                    );
+                    let at: Vec<usize> = window(None, r.sent_us)
+                        .into_iter()
+                        .filter(|&j| rs[j].arrived_us == Some(r.sent_us))
+                        .collect();
+                    assert_eq!(ctx.reached_at(i, role, r.sent_us), at);
+                    let latest = window(None, r.sent_us)
+                        .into_iter()
+                        .max_by_key(|&j| (rs[j].arrived_us, j));
+                    assert_eq!(ctx.last_reached(i, role, r.sent_us), latest);
+                }
+                checked += 1;
+            }
+            // `acked` against its scan: every record of the peer's.
+            for i in 0..rs.len() {
+                let r = &rs[i];
+                if !has(r, flags::ACK) {
+                    continue;
+                }
+                let prev = ctx.prev_ack(i);
+                if prev.is_some_and(|p| !seq::lt(p, r.raw_ack)) {
+                    continue;
+                }
+                let mut seen = Vec::new();
+                let mut data = Vec::new();
+                for (j, o) in rs.iter().enumerate() {
+                    let len = seq_len(o);
+                    let end = o.raw_seq.wrapping_add(len);
+                    if o.sender == r.sender
+                        || !same_conn(r, o)
+                        || len == 0
+                        || o.fate == Fate::Dropped
+                        || !o.arrived_us.is_some_and(|t| t <= r.sent_us)
+                        || !seq::le(end, r.raw_ack)
+                        || prev.is_some_and(|p| !seq::lt(p, end))
+                        || seen.contains(&(o.raw_seq, len))
+                    {
+                        continue;
+                    }
+                    seen.push((o.raw_seq, len));
+                    if o.len > 0 {
+                        data.push(j);
+                    }
+                }
+                assert_eq!(ctx.acked(i).data, data, "acked {i}");
+            }
+        }
+        assert!(checked > 800, "{checked}");
+    }
+}

@@ -103,7 +103,7 @@ pub(super) fn preview(bytes: &[u8]) -> Option<String> {
             return Some(out);
         }
         out.extend(e);
-        if used <= PREVIEW_CHARS - 1 {
+        if used < PREVIEW_CHARS {
             cut = out.len();
         }
     }
