@@ -392,7 +392,7 @@ recv = 1000
                         || !same_conn(r, o)
                         || len == 0
                         || o.fate == Fate::Dropped
-                        || !o.arrived_us.is_some_and(|t| t <= r.sent_us)
+                        || o.arrived_us.is_none_or(|t| t > r.sent_us)
                         || !seq::le(end, r.raw_ack)
                         || prev.is_some_and(|p| !seq::lt(p, end))
                         || seen.contains(&(o.raw_seq, len))
