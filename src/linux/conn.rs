@@ -121,6 +121,25 @@ pub(super) struct Conn {
     pub(super) hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.
     pub(super) forced_note: Option<String>,
+    /// TCP_MAXSEG set before connect(): the most our SYN announces and the
+    /// most a segment carries, whatever the peer offers (tcp_sync_mss).
+    pub(super) user_mss: Option<u16>,
+    /// The send buffer as tcp_sndbuf_expand grew it (`sockopt.rs`).
+    pub(super) sndbuf: usize,
+    /// SO_SNDBUF: a send buffer the program fixed (no growth).
+    pub(super) sndbuf_lock: Option<usize>,
+    /// The MSS our SYN announced (tcpi_advmss before the timestamps).
+    pub(super) advmss: u32,
+    /// Both SYNs carried timestamps: every segment does.
+    pub(super) ts_on: bool,
+    /// When data last arrived, or the peer's SYN (icsk_ack.lrcvtime).
+    pub(super) last_data_recv: crate::scenario::model::Micros,
+    /// Bytes that had arrived, unread, when the peer's RST came: Linux
+    /// leaves them in the receive queue (tcp_reset sets sk_err and wakes
+    /// the reader; tcp_recvmsg copies queued data before it looks at the
+    /// error), where smoltcp's closed socket would refuse them.
+    pub(super) unread_at_reset: std::collections::VecDeque<u8>,
+
     /// The `Stack::adopt_epoch` in which it was last touched.
     pub(super) touched: u64,
     /// This connection's keys in `Stack::fire_at` and `Stack::wake_at`.

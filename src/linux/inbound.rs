@@ -93,7 +93,8 @@ impl Stack {
                     iss: None,
                 },
             );
-            return Some(frame);
+            let user = self.listeners[listener.unwrap_or(0)].user_mss;
+            return Some(clamp_mss(frame, seg, user).0);
         }
         if self.rst_this_batch.insert(local) {
             self.reset_reply(
@@ -103,6 +104,11 @@ impl Stack {
             );
         }
         None
+    }
+
+    /// A SYN-ACK offering more than the TCP_MAXSEG set before connect().
+    fn clamp_peer_mss(&self, id: ConnId, frame: Vec<u8>, seg: Segment) -> (Vec<u8>, Segment) {
+        clamp_mss(frame, seg, self.conns[id].user_mss)
     }
 
     /// A segment for a connection that is still open: each behaviour's rule
@@ -131,6 +137,7 @@ impl Stack {
             }
             _ => (frame, *seg),
         };
+        let (frame, seg) = self.clamp_peer_mss(id, frame, seg);
         let seg = &seg;
         let queued = self.unread(id);
         let c = &self.conns[id];
@@ -171,6 +178,33 @@ impl Stack {
         }
     }
 
+    /// A RST at RCV.NXT (the only one Linux acts on at once, RFC 5961 3.2)
+    /// for a connection with bytes still unread: take them out of smoltcp
+    /// before its socket closes, for recv() to return ahead of ECONNRESET.
+    fn keep_unread_at_reset(&mut self, id: ConnId, seg: &Segment, queued: usize) {
+        let c = &self.conns[id];
+        if c.win.rcv_nxt(queued) != Some(seg.seq) {
+            return;
+        }
+        let Some(handle) = c.handle else {
+            return;
+        };
+        let socket = self.sockets.get_mut(handle);
+        let mut kept = std::collections::VecDeque::with_capacity(queued);
+        while socket.can_recv() {
+            let got = socket
+                .recv(|ring| {
+                    kept.extend(ring.iter().copied());
+                    (ring.len(), ring.len())
+                })
+                .unwrap_or(0);
+            if got == 0 {
+                break;
+            }
+        }
+        self.conns[id].unread_at_reset = kept;
+    }
+
     /// The `linux` profile's rules for a segment of a live connection: the
     /// sender takes in its ACK (when Linux's receiver would process the
     /// segment at all), and smoltcp sees the peer's window as wide open, since
@@ -186,6 +220,9 @@ impl Stack {
     ) -> Option<Vec<u8>> {
         let fin_in = self.peer_fin_in(id);
         let acceptable = self.conns[id].win.acceptable(seg, queued, fin_in);
+        if seg.has(flags::RST) && queued > 0 {
+            self.keep_unread_at_reset(id, seg, queued);
+        }
         if acceptable {
             self.sender_inbound(id, &frame, seg, win_update);
         }
@@ -205,6 +242,24 @@ impl Stack {
             });
         }
         let mut seen = *seg;
+        let una = self.conns[id].sender.snd_una;
+        if seg.has(flags::ACK)
+            && !seg.has(flags::RST)
+            && !seg.has(flags::SYN)
+            && (seg.payload_len > 0 || seg.has(flags::FIN))
+            && seq::lt(seg.ack, una)
+        {
+            // Data with an ACK below SND.UNA (an old ACK on a late or
+            // reordered segment): Linux ignores the ACK and takes the data
+            // (tcp_ack's old_ack, RFC 9293 3.10.7.4); smoltcp would drop the
+            // whole segment. It is shown the ACK it already has.
+            let edit = frame::Edit {
+                ack: Some(una),
+                ..frame::Edit::default()
+            };
+            frame = frame::edited(&frame, edit);
+            seen.ack = una;
+        }
         if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
             crate::wire::patch::set_window_in_place(&mut frame, u16::MAX);
             seen.win = u16::MAX;
@@ -253,10 +308,14 @@ impl Stack {
             // The peer's SYN(-ACK) settles the MSS; without the option it is
             // 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
             let peer_mss = seg.mss.map_or(DEFAULT_PEER_MSS, u32::from);
+            let peer_mss = self.conns[id]
+                .user_mss
+                .map_or(peer_mss, |user| peer_mss.min(u32::from(user)));
             let ts = self.sysctl.timestamps
                 && crate::wire::options::parse_options(frame).is_some_and(|o| o.ts.is_some());
             let eff = self.effective_mss(peer_mss, ts);
             let c = &mut self.conns[id];
+            c.ts_on = ts;
             c.peer_mss = peer_mss;
             c.acks.set_rcv_mss(eff);
             c.sender.mss = eff;
@@ -264,6 +323,7 @@ impl Stack {
         let unread = self.unread(id);
         let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
+            c.last_data_recv = self.now;
             c.win.peer_wscale = seg.wscale;
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
             if seg.has(flags::ACK) {
@@ -274,6 +334,7 @@ impl Stack {
         if seg.payload_len > 0 {
             c.rwnd.on_data(seg.payload_len, unread);
             c.acks.on_data_received(self.now, c.sender.rto);
+            c.last_data_recv = self.now;
         }
         if seg.has(flags::FIN) {
             c.acks.on_fin_received(c.close.fin_sent);
@@ -319,5 +380,28 @@ impl Stack {
             }
         }
         self.drain_device();
+    }
+}
+
+/// A SYN or SYN-ACK offering more than the TCP_MAXSEG `user` set on our
+/// socket: smoltcp, which sizes segments from the peer's option alone, is
+/// shown the smaller MSS (Linux clamps its mss_cache with user_mss).
+fn clamp_mss(frame: Vec<u8>, seg: Segment, user: Option<u16>) -> (Vec<u8>, Segment) {
+    let Some(user) = user else {
+        return (frame, seg);
+    };
+    if !seg.has(flags::SYN) || seg.mss.is_none_or(|m| m <= user) {
+        return (frame, seg);
+    }
+    let Some(mut opts) = crate::wire::options::parse_options(&frame) else {
+        return (frame, seg);
+    };
+    opts.mss = Some(user);
+    match crate::wire::options::with_options(&frame, &opts) {
+        Some(out) => {
+            let seg = frame::parse(&out).unwrap_or(seg);
+            (out, seg)
+        }
+        None => (frame, seg),
     }
 }

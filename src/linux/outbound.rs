@@ -345,10 +345,14 @@ impl Stack {
                 rwnd::wscale_for(self.sysctl.rmem[2])
             };
             self.conns[id].rwnd.smoltcp_offered = opts.wscale.unwrap_or(0);
+            if let Some(user) = self.conns[id].user_mss {
+                opts.mss = opts.mss.map(|m| m.min(user));
+            }
             if opts.wscale.is_some() {
                 opts.wscale = Some(shift);
             }
             let advmss = u32::from(opts.mss.unwrap_or(MSS_NO_OPTIONS as u16));
+            self.conns[id].advmss = advmss;
             // A SYN-ACK sizes the window in segments less the timestamps
             // option when the connection will carry it; a SYN does not yet
             // know (tcp_connect_init, tcp_openreq_init_rwin).

@@ -27,6 +27,10 @@ pub struct Sysctls {
     /// `tcp_synack_retries`: SYN-ACK retransmissions before a listener
     /// drops the half-open connection.
     pub synack_retries: u32,
+    /// `tcp_wmem`'s starting and largest send buffer when the send buffer
+    /// grows as Linux's does (tcp_sndbuf_expand); `None` keeps the host's
+    /// `tx_buffer` fixed, as a program that set SO_SNDBUF has it.
+    pub wmem: Option<[usize; 2]>,
 }
 
 impl Default for Sysctls {
@@ -42,6 +46,7 @@ impl Default for Sysctls {
             rmem: [4096, 131_072, 6_291_456],
             syn_retries: 6,
             synack_retries: 5,
+            wmem: None,
         }
     }
 }

@@ -64,8 +64,12 @@ impl Default for Settings {
             remote_ip: Ipv4Addr::new(192, 0, 2, 1),
             bind_port: 8080,
             connect_port: 8080,
-            sysctl: Sysctls::default(),
-            // Linux's defaults: cubic, tcp_rmem up to 6 MiB, tcp_wmem 16384.
+            // Linux's defaults: cubic, tcp_rmem up to 6 MiB, tcp_wmem 16384
+            // growing to 4 MiB.
+            sysctl: Sysctls {
+                wmem: Some([16_384, 4_194_304]),
+                ..Sysctls::default()
+            },
             congestion: Congestion::Cubic,
             rcvbuf: 6_291_456,
             sndbuf: 16_384,
@@ -213,6 +217,19 @@ impl Settings {
                     Some(path) => self.sysctl(line, &path.replace('/', "."), &value),
                     None => self.note(line, format!("`{part}`: not a setting; ignored")),
                 }
+            } else if first.ends_with("set_sysctls.py") {
+                // upstream's helper: `set_sysctls.py /proc/sys/net/ipv4/KEY=VALUE ...`
+                for w in words.iter().skip(1) {
+                    match w
+                        .split_once('=')
+                        .map(|(k, v)| (k.strip_prefix("/proc/sys/"), v))
+                    {
+                        Some((Some(path), value)) => {
+                            self.sysctl(line, &path.replace('/', "."), value)
+                        }
+                        _ => self.note(line, format!("`{first} {w}`: not a setting; ignored")),
+                    }
+                }
             } else if first.ends_with("defaults.sh") {
                 self.note(line, format!("`{first}`: upstream's defaults applied"));
                 for (key, value) in UPSTREAM_DEFAULTS {
@@ -294,6 +311,7 @@ impl Settings {
                             self.sysctl.rmem = [*min, *default, *max.max(default)];
                         } else {
                             self.sndbuf = *default;
+                            self.sysctl.wmem = Some([*default, *max.max(default)]);
                         }
                         self.note(
                             line,

@@ -49,8 +49,11 @@ impl Fds {
         };
         match (level, opt_name.as_str()) {
             (1, "SO_REUSEADDR" | "SO_REUSEPORT" | "SO_KEEPALIVE") => ok(0),
-            (1, "SO_SNDBUF") if conn.is_none() => {
+            (1, "SO_SNDBUF") => {
                 f.opts.sndbuf = v;
+                if let (Some(c), Some(bytes)) = (conn, v.and_then(|v| usize::try_from(v).ok())) {
+                    h.stack().set_sndbuf(c, bytes);
+                }
                 ok(0)
             }
             (1, "SO_RCVBUF") if conn.is_none() => {
@@ -74,8 +77,18 @@ impl Fds {
                 ok(0)
             }
             (6, "TCP_MAXSEG") if conn.is_none() => {
-                f.opts.maxseg = v;
-                refuse("setsockopt(TCP_MAXSEG) is not supported yet")
+                // do_tcp_setsockopt: below TCP_MIN_MSS (88) or above
+                // MAX_TCP_WINDOW is EINVAL.
+                match v {
+                    Some(m) if (88..=32_767).contains(&m) => {
+                        f.opts.maxseg = Some(m);
+                        if let Kind::Listening(l) = f.kind {
+                            h.stack().set_listener_maxseg(l, m as u16);
+                        }
+                        ok(0)
+                    }
+                    _ => fail("EINVAL"),
+                }
             }
             (6, "TCP_USER_TIMEOUT") => {
                 let Some(ms) = v.and_then(|v| u64::try_from(v).ok()) else {
@@ -137,6 +150,10 @@ impl Fds {
                     }
                 }
                 _ => 0,
+            },
+            (1, "SO_SNDBUF") => match conn {
+                Some(c) => h.stack().sndbuf(c) as i64,
+                None => f.opts.sndbuf.map_or(16_384, |v| 2 * v.min(212_992)),
             },
             (6, "TCP_NODELAY") => i64::from(f.opts.nodelay),
             (6, "TCP_CORK") => i64::from(f.opts.cork),

@@ -32,6 +32,9 @@ impl Fds {
             .unwrap_or(u32::MAX)
             .saturating_add(1);
         let l = h.stack().listen(port, slots);
+        if let Some(mss) = f.opts.maxseg.and_then(|m| u16::try_from(m).ok()) {
+            h.stack().set_listener_maxseg(l, mss);
+        }
         f.kind = Kind::Listening(l);
         f.port = Some(port);
         self.effect = Some(Effect::Listening(port));
@@ -75,7 +78,8 @@ impl Fds {
                     .and_then(sockaddr_port)
                     .unwrap_or(settings.connect_port);
                 let remote = (settings.remote_ip, port);
-                let conn = h.stack().connect(remote, f.port);
+                let maxseg = f.opts.maxseg.and_then(|m| u16::try_from(m).ok());
+                let conn = h.stack().connect_with_maxseg(remote, f.port, maxseg);
                 f.kind = Kind::Conn(conn);
                 apply_opts(h, conn, &f.opts);
                 progress.started = true;
