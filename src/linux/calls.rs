@@ -134,7 +134,10 @@ impl Stack {
         }
         let c = &self.conns[conn];
         let flight = seq::distance(c.sender.snd_una, c.sender.snd_nxt).max(0) as usize;
-        let appended = !c.nagle.pending.is_empty() || queued > flight;
+        // The bytes join the queue's last skb unless a MSG_EOR closed it.
+        let tail = c.nagle.pushed + c.nagle.pending.len() as u64;
+        let appended = (!c.nagle.pending.is_empty() || queued > flight)
+            && c.nagle.eor_marks.back() != Some(&tail);
         let c = &mut self.conns[conn];
         let push = !c.nagle.more;
         c.psh.on_write(n, push, appended);
@@ -234,6 +237,17 @@ impl Stack {
         c.close.write_closed = true;
         let Some(handle) = c.handle else { return };
         let socket = self.sockets.get_mut(handle);
+        if socket.state() == State::SynSent && self.config.profile == Profile::Linux {
+            // tcp_close in SYN-SENT: the socket goes without a word (no RST);
+            // a SYN-ACK that comes later finds no connection.
+            c.gone = Some(Gone::Closed);
+            c.nagle.pending.clear();
+            c.close.close_pending = false;
+            c.handle = None;
+            self.drop_socket(handle);
+            self.mark(conn);
+            return;
+        }
         let unread = socket.recv_queue();
         if unread > 0 {
             // RFC 2525 2.17: discarding unread data must be signalled with a RST.
