@@ -289,7 +289,16 @@ impl Stack {
                 .get_mut(h)
                 .set_nagle_enabled(!nodelay && !linux);
         }
+        // Setting it pushes what is queued even under TCP_CORK
+        // (tcp_sock_set_nodelay: TCP_NAGLE_PUSH, tcp_push_pending_frames).
+        let corked = std::mem::replace(&mut self.conns[conn].nagle.corked, false);
+        if nodelay {
+            self.conns[conn].nagle.more_held = false;
+        } else {
+            self.conns[conn].nagle.corked = corked;
+        }
         self.push(conn);
+        self.conns[conn].nagle.corked = corked;
         self.egress();
     }
 
