@@ -51,6 +51,16 @@ impl Fate {
     }
 }
 
+/// When the capture saw a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// As it left its sender: a host's own frames, and every frame of a
+    /// wire capture (`CapturePoint::Wire`), lost ones included.
+    Leaving,
+    /// As it reached the capture host.
+    Arriving,
+}
+
 pub use crate::wire::flags;
 pub use info::{ConnInfo, CwndSample, TcpInfo};
 
@@ -95,6 +105,9 @@ pub struct Record {
     pub sent_us: Micros,
     /// When it reached the receiver; `None` when the link lost it.
     pub arrived_us: Option<Micros>,
+    /// Whether `time_us` is when the frame left its sender or when it
+    /// reached the capture host.
+    pub seen: Seen,
     /// The frame's bytes as captured (the whole frame).
     pub frame: Vec<u8>,
 }
