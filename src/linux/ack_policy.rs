@@ -20,8 +20,10 @@ use crate::wire::seq;
 
 /// Linux's TCP_MAX_QUICKACKS.
 const MAX_QUICKACKS: u32 = 16;
-/// Linux's TCP_RTO_MIN, used for the "idle too long: ACK quickly again" rule.
-const RTO_MIN: Micros = 200_000;
+/// TCP_DELACK_MAX (HZ/5): the longest delay in interactive mode.
+const DELACK_MAX: Micros = 200_000;
+/// HZ/2: the longest delay otherwise.
+const DELACK_MAX_BULK: Micros = 500_000;
 
 /// What to do with a pure ACK smoltcp wants to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +37,10 @@ pub enum AckDecision {
 /// Per-connection delayed-ACK state.
 #[derive(Debug, Clone)]
 pub struct AckPolicy {
-    /// The delayed-ACK timeout (Linux's ato, at least TCP_ATO_MIN = 40 ms).
+    /// The delayed-ACK timeout (icsk_ack.ato).
     ato: Micros,
+    /// TCP_ATO_MIN (HZ/25 = 40 ms; the host's `delayed_ack` setting).
+    ato_min: Micros,
     /// Set once the first data arrived (Linux initialises ato then).
     receiving: bool,
     quick: u32,
@@ -60,6 +64,7 @@ impl AckPolicy {
     pub fn new(ato: Micros, rcv_mss: u32) -> AckPolicy {
         AckPolicy {
             ato,
+            ato_min: ato,
             receiving: false,
             quick: 0,
             pingpong: false,
@@ -81,13 +86,25 @@ impl AckPolicy {
         self.pingpong
     }
 
-    /// Data arrived (tcp_event_data_recv).
-    pub fn on_data_received(&mut self, now: Micros) {
+    /// Data arrived (tcp_event_data_recv), `rto` the connection's current
+    /// retransmission timeout: the ATO follows the gaps between segments
+    /// (halved towards short gaps, capped at the RTO) and a gap longer than
+    /// the RTO restarts quick ACKs.
+    pub fn on_data_received(&mut self, now: Micros, rto: Micros) {
+        let min = self.ato_min;
         if !self.receiving {
             self.receiving = true;
             self.quick = MAX_QUICKACKS;
-        } else if now.saturating_sub(self.last_data_at) > RTO_MIN {
-            self.quick = MAX_QUICKACKS;
+            self.ato = min;
+        } else {
+            let m = now.saturating_sub(self.last_data_at);
+            if m <= min / 2 {
+                self.ato = self.ato / 2 + min / 2;
+            } else if m < self.ato {
+                self.ato = (self.ato / 2 + m).min(rto);
+            } else if m > rto {
+                self.quick = MAX_QUICKACKS;
+            }
         }
         self.last_data_at = now;
     }
@@ -103,8 +120,27 @@ impl AckPolicy {
         }
     }
 
-    /// smoltcp emitted a pure ACK carrying `ack`.
-    pub fn decide(&mut self, now: Micros, ack: u32) -> AckDecision {
+    /// How long an ACK waits now (tcp_send_delayed_ack): the ATO, bounded
+    /// above the minimum by 200 ms in interactive mode (500 ms otherwise) and
+    /// by the smoothed RTT when there is one; timers run in jiffies.
+    fn delay(&self, srtt: Option<Micros>) -> Micros {
+        let mut ato = self.ato;
+        if ato > self.ato_min {
+            let mut max_ato = if self.pingpong {
+                DELACK_MAX
+            } else {
+                DELACK_MAX_BULK
+            };
+            if let Some(srtt) = srtt.filter(|&s| s > 0) {
+                max_ato = max_ato.min(crate::linux::sender::rtt::jiffies(srtt).max(self.ato_min));
+            }
+            ato = ato.min(max_ato);
+        }
+        ato
+    }
+
+    /// smoltcp emitted a pure ACK carrying `ack`; `srtt` bounds the delay.
+    pub fn decide(&mut self, now: Micros, ack: u32, srtt: Option<Micros>) -> AckDecision {
         let new_ack = match self.last_ack_sent {
             // The first ACK of an active open completes the handshake at once.
             None => return AckDecision::Now("handshake ACK"),
@@ -124,7 +160,8 @@ impl AckPolicy {
         {
             return AckDecision::Now("ACK: more than one full-sized segment unacknowledged");
         }
-        let due = *self.deferred_due.get_or_insert(now + self.ato);
+        let delay = self.delay(srtt);
+        let due = *self.deferred_due.get_or_insert(now + delay);
         self.deferred_ack = Some(ack);
         AckDecision::Defer { due }
     }
@@ -150,12 +187,21 @@ impl AckPolicy {
         }
     }
 
-    /// The delayed-ACK timer fired and the held ACK goes out. Returns whether the
-    /// connection left pingpong mode ("delayed ACK missed", tcp_delack_timer_handler).
-    pub fn on_timer_fired(&mut self) -> bool {
+    /// The delayed-ACK timer fired and the held ACK goes out
+    /// (tcp_delack_timer_handler, "delayed ACK missed"): a bulk receiver's
+    /// ATO doubles, up to the RTO; an interactive one leaves pingpong mode
+    /// with the ATO back at its minimum. Returns whether it left pingpong.
+    pub fn on_timer_fired(&mut self, rto: Micros) -> bool {
         self.deferred_due = None;
         self.deferred_ack = None;
-        std::mem::replace(&mut self.pingpong, false)
+        if self.pingpong {
+            self.pingpong = false;
+            self.ato = self.ato_min;
+            true
+        } else {
+            self.ato = (self.ato * 2).min(rto.max(self.ato_min));
+            false
+        }
     }
 
     /// Highest ACK number sent so far.
@@ -172,13 +218,16 @@ mod tests {
     fn first_data_is_acked_quickly_then_replies_make_it_interactive() {
         let mut p = AckPolicy::new(40_000, 1448);
         p.on_ack_sent(1);
-        p.on_data_received(1_000);
-        assert_eq!(p.decide(1_000, 14), AckDecision::Now("quick ACK"));
+        p.on_data_received(1_000, 300_000);
+        assert_eq!(p.decide(1_000, 14, None), AckDecision::Now("quick ACK"));
         p.on_ack_sent(14);
         p.on_data_sent(1_100);
         assert!(p.in_pingpong());
         p.on_fin_received(false);
-        assert_eq!(p.decide(2_000, 15), AckDecision::Defer { due: 42_000 });
+        assert_eq!(
+            p.decide(2_000, 15, None),
+            AckDecision::Defer { due: 42_000 }
+        );
         // The application's FIN carries the ACK: the held one is cancelled.
         p.on_ack_sent(15);
         assert_eq!(p.deferred_due, None);
@@ -189,8 +238,8 @@ mod tests {
         let mut p = AckPolicy::new(40_000, 1448);
         p.on_ack_sent(1);
         p.on_fin_received(false);
-        assert!(matches!(p.decide(0, 2), AckDecision::Defer { .. }));
-        assert!(p.on_timer_fired());
+        assert!(matches!(p.decide(0, 2, None), AckDecision::Defer { .. }));
+        assert!(p.on_timer_fired(300_000));
         assert!(!p.in_pingpong());
     }
 
@@ -200,7 +249,7 @@ mod tests {
         p.on_ack_sent(1);
         p.on_fin_received(false);
         assert!(matches!(
-            p.decide(0, 1 + 2 * 1448),
+            p.decide(0, 1 + 2 * 1448, None),
             AckDecision::Now("ACK: more than one full-sized segment unacknowledged")
         ));
     }

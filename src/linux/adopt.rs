@@ -59,12 +59,10 @@ impl Stack {
                     // No MSS option: 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
                     let peer_mss = syn.mss.map_or(DEFAULT_PEER_MSS, u32::from);
                     let eff = self.effective_mss(peer_mss, syn.ts);
-                    let ssai = self.sysctl.slow_start_after_idle;
                     let c = &mut self.conns[id];
                     c.peer_mss = peer_mss;
                     c.acks.set_rcv_mss(eff);
                     c.sender.mss = eff;
-                    c.sender.slow_start_after_idle = ssai;
                     if let Some(iss) = syn.iss {
                         c.psh.on_syn(iss);
                     }

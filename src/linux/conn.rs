@@ -54,6 +54,9 @@ pub enum Gone {
     ResetAfterClose,
     /// The peer reset the connection.
     ResetByPeer,
+    /// Retransmissions went unanswered too long (SYN retries, TCP_USER_TIMEOUT):
+    /// the connection ended without a RST (tcp_write_err), ETIMEDOUT.
+    TimedOut,
     /// The connection closed normally.
     Closed,
     /// send() after shutdown(SHUT_WR) or close(): the write side is closed, and
@@ -68,6 +71,7 @@ impl Gone {
             Gone::AbortedUnread(n) => format!("reset by close() with {n} unread bytes"),
             Gone::ResetAfterClose => "reset when data arrived after close()".to_string(),
             Gone::ResetByPeer => "reset by the peer".to_string(),
+            Gone::TimedOut => "timed out".to_string(),
             Gone::Closed => "closed".to_string(),
             Gone::BrokenPipe => "closed for sending".to_string(),
         }

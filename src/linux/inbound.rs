@@ -206,7 +206,7 @@ impl Stack {
         }
         let mut seen = *seg;
         if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
-            frame::set_window_in_place(&mut frame, u16::MAX);
+            crate::wire::patch::set_window_in_place(&mut frame, u16::MAX);
             seen.win = u16::MAX;
         }
         let c = &mut self.conns[id];
@@ -239,6 +239,16 @@ impl Stack {
     /// (Linux tcp_may_update_window) but carries the current ACK.
     pub(super) fn note_inbound(&mut self, id: ConnId, seg: &Segment, frame: &[u8]) -> Option<u16> {
         let linux = self.linux();
+        if seg.has(flags::SYN)
+            && !seg.has(flags::ACK)
+            && self.conns[id]
+                .sender
+                .handshake
+                .as_ref()
+                .is_some_and(|h| h.2)
+        {
+            self.conns[id].sender.dup_syn = true;
+        }
         if seg.has(flags::SYN) {
             // The peer's SYN(-ACK) settles the MSS; without the option it is
             // 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
@@ -257,7 +267,7 @@ impl Stack {
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
         }
         if seg.payload_len > 0 {
-            c.acks.on_data_received(self.now);
+            c.acks.on_data_received(self.now, c.sender.rto);
         }
         if seg.has(flags::FIN) {
             c.acks.on_fin_received(c.close.fin_sent);

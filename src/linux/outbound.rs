@@ -10,6 +10,7 @@ use crate::scenario::model::Profile;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
 use crate::wire::options;
+use crate::wire::patch;
 use crate::wire::seq;
 
 /// The note of a zero-window probe this layer sends in place of smoltcp's.
@@ -73,6 +74,7 @@ impl Stack {
             return;
         };
         if linux {
+            self.linux_options(&mut frame, &mut seg);
             let c = &mut self.conns[id];
             if seg.has(flags::SYN) {
                 c.psh.on_syn(seg.seq);
@@ -82,7 +84,7 @@ impl Stack {
                     .psh(self.now, seg.seq, seg.payload_len, c.sender.sizing())
                 && want != seg.has(flags::PSH)
             {
-                frame::set_psh_in_place(&mut frame, want);
+                patch::set_psh_in_place(&mut frame, want);
                 seg.flags ^= flags::PSH;
             }
         }
@@ -110,7 +112,7 @@ impl Stack {
             };
         } else if linux && seg.is_pure_ack() && c.gone.is_none() && correction != ZERO_WINDOW_PROBE
         {
-            match c.acks.decide(now, seg.ack) {
+            match c.acks.decide(now, seg.ack, c.sender.rtt.srtt()) {
                 AckDecision::Now(why) => note = why.to_string(),
                 AckDecision::Defer { .. } => {
                     c.deferred = Some(frame);
@@ -313,6 +315,39 @@ impl Stack {
         );
         let seg = frame::parse(&frame);
         self.outbox.push(Outgoing { frame, note, seg });
+    }
+}
+
+impl Stack {
+    /// The options of a segment this host sends, as Linux lays them out
+    /// (tcp_options_write: `NOP, NOP, TS` rather than smoltcp's `TS, EOL,
+    /// EOL`), and on a SYN only those the host's settings allow (no
+    /// SACK-permitted without `tcp_sack`, no window scale without
+    /// `tcp_window_scaling`).
+    fn linux_options(&self, frame: &mut Vec<u8>, seg: &mut Segment) {
+        let Some(mut opts) = options::parse_options(frame) else {
+            return;
+        };
+        if opts == options::TcpOptions::default() {
+            return;
+        }
+        if seg.has(flags::SYN) {
+            let strip_sack = opts.sack_permitted && !self.sysctl.sack;
+            let strip_ws = opts.wscale.is_some() && !self.sysctl.window_scaling;
+            if strip_sack || strip_ws {
+                opts.sack_permitted &= !strip_sack;
+                if strip_ws {
+                    opts.wscale = None;
+                }
+                if let Some(out) = options::with_options(frame, &opts) {
+                    *frame = out;
+                    *seg = frame::parse(frame).unwrap_or(*seg);
+                }
+                return;
+            }
+        }
+        let layout = options::linux_layout(&opts);
+        patch::set_options_in_place(frame, &layout);
     }
 }
 

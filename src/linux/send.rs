@@ -19,7 +19,7 @@ use crate::scenario::model::Micros;
 use crate::wire::frame::{self, Segment};
 use crate::wire::frame::{SegmentSpec, build_segment};
 use crate::wire::options::{self, TcpOptions};
-use crate::wire::{flags, seq};
+use crate::wire::{flags, patch, seq};
 
 /// The note of a zero-window probe this layer sends.
 pub(super) const ZERO_WINDOW_PROBE_NOTE: &str =
@@ -29,8 +29,17 @@ impl Stack {
     /// Whether `seg`, a segment smoltcp wrote, is smoltcp resending data
     /// after its own timeout: this layer's recovery owns retransmission, so
     /// such a segment never leaves.
-    pub(super) fn smoltcp_resend(&self, id: ConnId, seg: &Segment) -> bool {
-        let s = &self.conns[id].sender;
+    pub(super) fn smoltcp_resend(&mut self, id: ConnId, seg: &Segment) -> bool {
+        let s = &mut self.conns[id].sender;
+        if seg.has(flags::SYN) && s.handshake.is_some() {
+            // smoltcp's own SYN timer never reaches the wire (this layer's
+            // does, `timer.rs`); its answer to a repeated SYN does.
+            if std::mem::take(&mut s.dup_syn) {
+                s.on_syn_resent();
+                return false;
+            }
+            return true;
+        }
         s.started
             && seg.seq_len() > 0
             && !seg.has(flags::SYN)
@@ -45,9 +54,10 @@ impl Stack {
         let now = self.now;
         let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
-            let again = c.sender.syn.is_some() || c.sender.syn_retransmitted > 0;
-            c.sender
-                .on_syn_sent(now, seg.seq, again && c.snd_max.is_some());
+            if c.sender.handshake.is_none() && !c.sender.started {
+                c.sender
+                    .on_syn_sent(now, seg.seq, frame.to_vec(), seg.has(flags::ACK));
+            }
             return;
         }
         if seg.seq_len() == 0 || seg.has(flags::RST) {
@@ -134,7 +144,7 @@ impl Stack {
         let psh = c.psh.psh_resent(&spans, c.sender.sizing());
         for ((r, mut frame), want) in resend.into_iter().zip(frames).zip(psh) {
             if let Some(want) = want {
-                frame::set_psh_in_place(&mut frame, want);
+                patch::set_psh_in_place(&mut frame, want);
             }
             let c = &self.conns[id];
             let note = resend_note(r.why, &c.sender);
@@ -178,6 +188,10 @@ impl Stack {
         }
         let unsent_fits = !c.nagle.pending.is_empty() && self.window_room(id) > 0;
         let fired: Fired = self.conns[id].sender.fire(now, unsent_fits);
+        if fired.abort {
+            self.abort_timed_out(id);
+            return;
+        }
         let tlp = fired.probe_new_data || fired.resend.iter().any(|r| r.why == Why::Tlp);
         if fired.probe_new_data {
             self.push_probe(id);
@@ -271,6 +285,11 @@ fn resend_note(why: Why, s: &crate::linux::sender::Sender) -> String {
         Why::Tlp => format!(
             "tail loss probe: last segment resent, no ACK within PTO {:.1} ms (RFC 8985 7.3)",
             ms(s.last_pto)
+        ),
+        Why::Syn => format!(
+            "{} retransmitted: no answer within {:.0} ms (RFC 6298 5.5; tcp_syn_linear_timeouts keeps an active open's first ones at 1 s)",
+            if s.handshake.as_ref().is_some_and(|h| h.2) { "SYN-ACK" } else { "SYN" },
+            ms(s.last_syn_timeout())
         ),
         Why::Rto => format!(
             "retransmission timeout: the oldest unacknowledged segment resent after RTO {:.0} ms, cwnd 1 (RFC 6298 5.4)",

@@ -12,6 +12,8 @@ pub enum ConnError {
     Refused,
     /// A RST ended an established connection (ECONNRESET).
     Reset,
+    /// Retransmissions went unanswered (ETIMEDOUT).
+    TimedOut,
 }
 
 impl Stack {
@@ -56,8 +58,30 @@ impl Stack {
         match c.gone {
             Some(Gone::ResetByPeer) if c.win.rcv_base.is_none() => Some(ConnError::Refused),
             Some(Gone::ResetByPeer) => Some(ConnError::Reset),
+            Some(Gone::TimedOut) => Some(ConnError::TimedOut),
             _ => None,
         }
+    }
+
+    /// Give up on connection `id` without a RST (tcp_write_err, tcp_done):
+    /// its socket goes, calls see ETIMEDOUT, and a later segment from the
+    /// peer finds no connection (and gets a RST, RFC 9293 3.10.7.1).
+    pub(super) fn abort_timed_out(&mut self, id: ConnId) {
+        let c = &mut self.conns[id];
+        let Some(handle) = c.handle.take() else {
+            return;
+        };
+        c.gone = Some(Gone::TimedOut);
+        c.nagle.pending.clear();
+        c.deferred = None;
+        c.close.close_pending = false;
+        self.drop_socket(handle);
+        self.mark(id);
+    }
+
+    /// TCP_USER_TIMEOUT in milliseconds (0: the system's default, none).
+    pub fn set_user_timeout(&mut self, conn: ConnId, ms: u64) {
+        self.conns[conn].sender.user_timeout = (ms > 0).then_some(ms * 1000);
     }
 
     /// Whether the connection still has a socket (it is not closed or reset).

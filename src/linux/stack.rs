@@ -258,8 +258,7 @@ impl Stack {
             snd_max: None,
             last_ack_received: None,
             peer_mss: MSS_NO_OPTIONS,
-            sender: Sender::new(self.config.congestion, mss)
-                .restarting_after_idle(self.sysctl.slow_start_after_idle),
+            sender: Sender::new(self.config.congestion, mss),
             macs: None,
             last_tsecr: None,
             hold: WindowHold::default(),
@@ -272,6 +271,8 @@ impl Stack {
             self.by_ends.insert(ends, id);
             self.last_ends.set(None);
         }
+        let sysctl = self.sysctl.clone();
+        self.conns[id].sender.apply_sysctl(&sysctl);
         self.own(handle, Some(id));
         self.mark(id);
         id

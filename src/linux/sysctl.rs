@@ -16,6 +16,14 @@ pub struct Sysctls {
     /// `tcp_slow_start_after_idle`: shrink the window after an idle time
     /// longer than the RTO (RFC 5681 4.1; tcp_cwnd_restart).
     pub slow_start_after_idle: bool,
+    /// `tcp_early_retrans` 3 or 4: tail loss probes (RFC 8985 7); any other
+    /// value turns them off (tcp_schedule_loss_probe).
+    pub tlp: bool,
+    /// `tcp_syn_retries`: SYN retransmissions before connect() fails.
+    pub syn_retries: u32,
+    /// `tcp_synack_retries`: SYN-ACK retransmissions before a listener
+    /// drops the half-open connection.
+    pub synack_retries: u32,
 }
 
 impl Default for Sysctls {
@@ -27,6 +35,9 @@ impl Default for Sysctls {
             dsack: true,
             window_scaling: true,
             slow_start_after_idle: true,
+            tlp: true,
+            syn_retries: 6,
+            synack_retries: 5,
         }
     }
 }

@@ -50,7 +50,8 @@ impl Stack {
             }
             let c = &mut self.conns[id];
             if c.acks.deferred_due.is_some_and(|due| due <= now) {
-                let left = c.acks.on_timer_fired();
+                let rto = c.sender.rto;
+                let left = c.acks.on_timer_fired(rto);
                 if let Some(frame) = c.deferred.take() {
                     let seg = frame::parse(&frame);
                     if let Some(seg) = &seg {

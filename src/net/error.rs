@@ -13,6 +13,7 @@ pub(crate) fn send_error(gone: Gone) -> io::Error {
             io::Error::new(ErrorKind::ConnectionReset, "connection reset by peer")
         }
         Gone::Closed | Gone::BrokenPipe => io::Error::new(ErrorKind::BrokenPipe, "broken pipe"),
+        Gone::TimedOut => timed_out(),
     }
 }
 

@@ -43,7 +43,7 @@
 //! `tests/examples/hyper.rs` does.
 //!
 //! The socket layer keeps Linux's timing where it has it: connect() gives up
-//! after [`CONNECT_TIMEOUT`] (127 s, `ErrorKind::TimedOut`). An established
+//! after [`CONNECT_TIMEOUT`] (131 s, `ErrorKind::TimedOut`). An established
 //! connection whose retransmissions go unanswered is retried for as long as
 //! the run lasts (Linux gives up after about 15 minutes).
 //!

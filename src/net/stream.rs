@@ -18,6 +18,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::linux::conn::{ConnId, ConnectState};
+use crate::linux::sockopt::ConnError;
 use crate::net::addr::ToSocketAddrs;
 use crate::net::error;
 use crate::net::socket::Inner;
@@ -60,7 +61,7 @@ impl TcpStream {
     /// connect() to `addr` (`"server:80"`, a `SocketAddr`, ...), trying each
     /// address it resolves to until one accepts. A RST in answer to the SYN
     /// gives `ErrorKind::ConnectionRefused`; no answer within
-    /// [`CONNECT_TIMEOUT`] (127 s, as Linux) gives `ErrorKind::TimedOut`.
+    /// [`CONNECT_TIMEOUT`] (131 s, as Linux) gives `ErrorKind::TimedOut`.
     ///
     /// # Panics
     ///
@@ -148,9 +149,13 @@ impl OwnedReadHalf {
     }
 }
 
-/// How long connect() waits for the handshake: Linux gives up after six
-/// SYN retransmissions (`tcp_syn_retries`), 127 s after the first SYN.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(127);
+/// How long connect() waits for the handshake. Linux 6.18 resends the SYN
+/// at 1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s (`tcp_syn_retries` 6 plus
+/// `tcp_syn_linear_timeouts` 4) and gives up at the next timeout, 131 s after
+/// the first SYN (measured: 134 s, the timer wheel's slack on a 64 s
+/// timer). The stack gives up itself (`linux/sender/timer.rs`); this is the
+/// same instant, kept as the call's own bound.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(131);
 
 /// One connect() attempt: the SYN goes out now; wait for the handshake.
 async fn connect_one(os: &Os, target: SocketAddrV4) -> io::Result<TcpStream> {
@@ -177,6 +182,9 @@ async fn connect_one(os: &Os, target: SocketAddrV4) -> io::Result<TcpStream> {
     guard.armed = false;
     let (why, error) = match state {
         Some(ConnectState::Established) => return Ok(TcpStream::from_conn(os.clone(), id)),
+        Some(_) if os.conn_error(id) == Some(ConnError::TimedOut) => {
+            ("timed out", error::timed_out())
+        }
         Some(_) => ("connection refused", error::refused()),
         None => ("timed out", error::timed_out()),
     };

@@ -107,7 +107,6 @@ const FIXED: &[(&str, &str)] = &[
     ("tcp_frto", "2"),
     ("tcp_reordering", "3"),
     ("tcp_fack", "0"),
-    ("tcp_early_retrans", "3"),
     ("tcp_recovery", "1"),
     ("tcp_no_metrics_save", "1"),
     ("tcp_autocorking", "0"),
@@ -257,6 +256,16 @@ impl Settings {
                 };
                 *field = on;
                 self.note(line, format!("sysctl {name}={value}: applied"));
+            }
+            "tcp_early_retrans" => {
+                self.sysctl.tlp = matches!(value, "3" | "4");
+                self.note(
+                    line,
+                    format!(
+                        "sysctl {name}={value}: applied (tail loss probes {})",
+                        if self.sysctl.tlp { "on" } else { "off" }
+                    ),
+                );
             }
             "tcp_congestion_control" => match value {
                 "reno" => self.congestion = Congestion::Reno,

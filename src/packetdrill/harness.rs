@@ -147,6 +147,9 @@ impl Harness {
             }
         }
         self.now = self.now.max(t);
+        // A system call at `t` runs on the stack's clock: it must read `t`,
+        // not the time of the host's last step.
+        self.host.stack.borrow_mut().set_clock(self.now);
         Ok(())
     }
 

@@ -328,6 +328,11 @@ impl Os {
         self.stack.borrow().unread(conn)
     }
 
+    /// Why the connection failed, if it did (SO_ERROR).
+    pub fn conn_error(&self, conn: ConnId) -> Option<crate::linux::sockopt::ConnError> {
+        self.stack.borrow().conn_error(conn)
+    }
+
     /// TCP_NODELAY: turn Nagle's algorithm off (true) or on (false).
     pub fn set_nodelay(&self, conn: ConnId, nodelay: bool) {
         self.saw(conn);
@@ -457,7 +462,12 @@ impl Conn {
                 match self.os.try_send(self.id, &data[offset..]) {
                     Ok(0) => return Poll::Pending,
                     Ok(n) => offset += n,
-                    Err(Gone::ResetByPeer | Gone::ResetAfterClose | Gone::AbortedUnread(_)) => {
+                    Err(
+                        Gone::ResetByPeer
+                        | Gone::ResetAfterClose
+                        | Gone::AbortedUnread(_)
+                        | Gone::TimedOut,
+                    ) => {
                         return Poll::Ready(Err(SocketError::Reset));
                     }
                     Err(Gone::Closed | Gone::BrokenPipe) => {

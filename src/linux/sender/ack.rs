@@ -30,6 +30,30 @@ pub struct AckIn {
 }
 
 impl Sender {
+    /// Our SYN was ACKed (tcp_init_transfer, tcp_init_metrics): its RTT if
+    /// it was never resent (Karn); else no sample, and the RTO falls back to
+    /// 3 s (RFC 6298 5.7); after more than one retransmission the window
+    /// starts at one segment (RFC 6928 2, tcp_init_transfer).
+    fn handshake_done(&mut self, now: Micros) -> Option<Micros> {
+        self.handshake = None;
+        if matches!(self.timer, Some((TimerKind::Syn, _))) {
+            self.timer = None;
+        }
+        let rtt = self
+            .syn
+            .take()
+            .map(|(_, sent_at)| now.saturating_sub(sent_at));
+        if rtt.is_none() && self.rtt.srtt().is_none() {
+            self.rtt.fallback();
+            self.rto = self.rtt.rto;
+        }
+        if self.syn_retransmitted > 1 {
+            self.w.cwnd = 1;
+        }
+        self.module.on_init(now, self.snd_nxt);
+        rtt
+    }
+
     /// Take in an ACK at `now`; returns the segments to resend now.
     pub(crate) fn on_ack(&mut self, now: Micros, a: &AckIn) -> Vec<Resend> {
         if !self.started {
@@ -62,13 +86,10 @@ impl Sender {
         }
         // The handshake's RTT (tcp_synack_rtt_meas, or the SYN's own ACK).
         let mut seq_rtt = None;
-        if let Some((end, sent_at)) = self.syn
-            && seq::le(end, a.ack)
+        if let Some((end, _, _)) = &self.handshake
+            && seq::le(*end, a.ack)
         {
-            self.syn = None;
-            seq_rtt = Some(now.saturating_sub(sent_at));
-            // The connection is established: the module starts (tcp_init_transfer).
-            self.module.on_init(now, self.snd_nxt);
+            seq_rtt = self.handshake_done(now);
         }
         let mut ca_rtt = seq_rtt;
         if una_advanced {
@@ -77,6 +98,9 @@ impl Sender {
         }
         let cleaned = self.queue.clean(a.ack);
         self.delivered += cleaned.delivered;
+        if !self.sack_ok {
+            self.remove_reno_sacks(cleaned.removed);
+        }
         if let Some((xmit_at, end, retrans)) = cleaned.rack {
             self.rack
                 .advance(now, xmit_at, end, retrans, self.rtt.min_rtt);

@@ -19,6 +19,7 @@
 //! - `rack.rs`: RACK's state (RFC 8985);
 //! - `ack.rs`: an ACK taken in (tcp_ack, tcp_sacktag_write_queue,
 //!   tcp_clean_rtx_queue);
+//! - `reno.rs`: recovery without SACK (NewReno, duplicate ACKs counted);
 //! - `recovery.rs`: the congestion states Open, Disorder, CWR, Recovery and
 //!   Loss (tcp_fastretrans_alert), PRR (RFC 6937), undo;
 //! - `xmit.rs`: segments sent, the retransmission queue resent
@@ -35,6 +36,7 @@ mod info;
 pub(crate) mod queue;
 pub(crate) mod rack;
 mod recovery;
+mod reno;
 pub(crate) mod rtt;
 pub(crate) mod timer;
 pub(crate) mod xmit;
@@ -77,6 +79,8 @@ pub enum Why {
     Tlp,
     /// The retransmission timeout (RFC 6298 5.4).
     Rto,
+    /// The SYN or SYN-ACK timer (RFC 6298 5.5, 5.7).
+    Syn,
     /// Marked lost by the timeout and resent as the window grew again.
     AfterRto,
 }
@@ -85,6 +89,7 @@ pub enum Why {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TimerKind {
     Rto,
+    Syn,
     LossProbe,
     ReoTimeout,
     Probe0,
@@ -160,8 +165,21 @@ pub struct Sender {
     pub(crate) sack_ok: bool,
     /// tcp_slow_start_after_idle: the window restarts after an idle RTO.
     pub(crate) slow_start_after_idle: bool,
+    /// Tail loss probes are on (tcp_early_retrans 3 or 4).
+    pub(crate) tlp: bool,
     /// The SYN (or SYN-ACK): its end and send time; None once retransmitted.
     pub(crate) syn: Option<(u32, Micros)>,
+    /// The SYN's end while the handshake is under way, the frame to resend,
+    /// and whether it is a listener's SYN-ACK.
+    pub(crate) handshake: Option<(u32, Vec<u8>, bool)>,
+    /// The peer repeated its SYN: smoltcp's SYN-ACK in reply may leave.
+    pub(crate) dup_syn: bool,
+    /// tcp_syn_retries and tcp_synack_retries.
+    pub(crate) syn_retries: u32,
+    pub(crate) synack_retries: u32,
+    /// TCP_USER_TIMEOUT (RFC 5482): give up this long after the first
+    /// retransmission of an episode.
+    pub(crate) user_timeout: Option<Micros>,
     pub(crate) syn_retransmitted: u32,
     /// Segments delivered so far (tp->delivered).
     pub(crate) delivered: u32,
@@ -213,7 +231,13 @@ impl Sender {
             cwnd_usage_seq: 0,
             sack_ok: false,
             slow_start_after_idle: true,
+            tlp: true,
             syn: None,
+            handshake: None,
+            dup_syn: false,
+            syn_retries: 6,
+            synack_retries: 5,
+            user_timeout: None,
             syn_retransmitted: 0,
             delivered: 0,
             lost: 0,
@@ -222,11 +246,12 @@ impl Sender {
         }
     }
 
-    /// The same sender, restarting its window after an idle time or not
-    /// (`net.ipv4.tcp_slow_start_after_idle`).
-    pub(crate) fn restarting_after_idle(mut self, on: bool) -> Sender {
-        self.slow_start_after_idle = on;
-        self
+    /// Take the host's settings that change how a sender behaves.
+    pub(crate) fn apply_sysctl(&mut self, s: &crate::linux::sysctl::Sysctls) {
+        self.slow_start_after_idle = s.slow_start_after_idle;
+        self.tlp = s.tlp;
+        self.syn_retries = s.syn_retries;
+        self.synack_retries = s.synack_retries;
     }
 
     /// What sizes the next TSO packet (`psh.rs`).
@@ -238,6 +263,23 @@ impl Sender {
             mss: self.mss,
             srtt: self.rtt.srtt(),
             min_rtt: self.rtt.min_rtt,
+        }
+    }
+
+    /// The handshake timeout that just expired (for notes): the one before
+    /// the current, backed-off RTO.
+    pub(crate) fn last_syn_timeout(&self) -> Micros {
+        if self.syn_retransmitted <= 1 {
+            rtt::TIMEOUT_INIT
+        } else {
+            let passive = self.handshake.as_ref().is_some_and(|h| h.2);
+            let k = self.syn_retransmitted - 1;
+            let shift = if passive {
+                k
+            } else {
+                k.saturating_sub(timer::SYN_LINEAR_TIMEOUTS)
+            };
+            (rtt::TIMEOUT_INIT << shift.min(16)).min(rtt::RTO_MAX)
         }
     }
 

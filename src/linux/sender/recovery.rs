@@ -275,6 +275,15 @@ impl Sender {
                     self.ca_state = CaState::Open;
                 }
                 CaState::Recovery => {
+                    if !self.sack_ok {
+                        self.reset_reno_sack();
+                        if self.snd_una == self.high_seq {
+                            // tcp_try_undo_recovery: without SACK, hold the
+                            // state until data above the recovery point is
+                            // ACKed (RFC 6582 4.2: no false fast retransmits).
+                            return false;
+                        }
+                    }
                     self.try_undo_recovery(ack.ts_before_retrans);
                     if self.undo_marker.is_some() {
                         self.end_cwnd_reduction();
@@ -285,6 +294,22 @@ impl Sender {
             }
         }
         // E. Process the state.
+        if !self.sack_ok {
+            match self.ca_state {
+                CaState::Recovery | CaState::Loss if ack.una_advanced => {
+                    if self.ca_state == CaState::Loss {
+                        self.reset_reno_sack();
+                    }
+                }
+                CaState::Recovery | CaState::Loss => self.add_reno_sack(u32::from(ack.dupack)),
+                _ => {
+                    if ack.una_advanced {
+                        self.reset_reno_sack();
+                    }
+                    self.add_reno_sack(u32::from(ack.dupack));
+                }
+            }
+        }
         match self.ca_state {
             CaState::Recovery => {
                 if ack.dsack && self.undo_retrans == 0 && self.undo_marker.is_some() {
@@ -315,6 +340,10 @@ impl Sender {
 
     fn identify_loss(&mut self, now: Micros, ack: &AckFacts) {
         if self.queue.packets_out() == 0 {
+            return;
+        }
+        if !self.sack_ok {
+            self.newreno_mark_lost(ack.una_advanced);
             return;
         }
         if self.rack_mark_lost(now) {

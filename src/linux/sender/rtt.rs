@@ -15,6 +15,9 @@ pub(crate) const JIFFY: Micros = 4_000;
 pub(crate) const RTO_MIN: Micros = 200_000;
 /// TCP_RTO_MAX.
 pub(crate) const RTO_MAX: Micros = 120_000_000;
+/// TCP_TIMEOUT_FALLBACK (RFC 6298 5.7).
+pub(crate) const TIMEOUT_FALLBACK: Micros = 3_000_000;
+
 /// TCP_TIMEOUT_INIT: the RTO before any sample (RFC 6298 2.1).
 pub(crate) const TIMEOUT_INIT: Micros = 1_000_000;
 
@@ -105,6 +108,15 @@ impl Rtt {
         }
         self.min_rtt = Some(self.min_rtt.map_or(m, |old| old.min(m)));
         self.rto = jiffies((self.srtt8 >> 3) + self.rttvar).min(RTO_MAX);
+    }
+
+    /// No RTT sample from a handshake that was retransmitted: the RTO falls
+    /// back to TCP_TIMEOUT_FALLBACK, 3 s (RFC 6298 5.7; tcp_init_metrics).
+    pub(crate) fn fallback(&mut self) {
+        self.rttvar = TIMEOUT_FALLBACK;
+        self.mdev4 = TIMEOUT_FALLBACK;
+        self.mdev_max = TIMEOUT_FALLBACK;
+        self.rto = TIMEOUT_FALLBACK;
     }
 
     /// tcpi_rtt / tcpi_rttvar as `ss -i` shows them: srtt/8, mdev/4.

@@ -14,6 +14,11 @@ use crate::scenario::model::Micros;
 /// kernel, tests/packetdrill/README.md).
 const TIMEOUT_MIN: Micros = 2 * crate::linux::sender::rtt::JIFFY;
 
+/// tcp_syn_linear_timeouts (Linux 6.5+, default 4; not settable per
+/// network namespace on the reference kernel): an active open's first
+/// retransmissions keep the initial 1 s.
+pub(crate) const SYN_LINEAR_TIMEOUTS: u32 = 4;
+
 /// What a timer that fired asks of the stack.
 #[derive(Debug, Clone, Default)]
 pub struct Fired {
@@ -24,6 +29,9 @@ pub struct Fired {
     pub probe_new_data: bool,
     /// Send a zero-window probe (an ACK with SND.UNA - 1).
     pub zero_window_probe: bool,
+    /// Give up on the connection without a RST (tcp_write_err): the SYN
+    /// retries ran out, or TCP_USER_TIMEOUT passed.
+    pub abort: bool,
 }
 
 impl Sender {
@@ -42,6 +50,9 @@ impl Sender {
 
     /// tcp_rearm_rto.
     pub(crate) fn rearm_rto(&mut self, now: Micros) {
+        if matches!(self.timer, Some((TimerKind::Syn, _))) {
+            return;
+        }
         if self.queue.packets_out() == 0 {
             if !matches!(self.timer, Some((TimerKind::Probe0, _))) {
                 self.timer = None;
@@ -61,7 +72,8 @@ impl Sender {
     /// delayed ACK with one segment out), unless the RTO comes first. Only on
     /// SACK connections that are not recovering. Returns whether it did.
     pub(crate) fn schedule_loss_probe(&mut self, now: Micros, advancing_rto: bool) -> bool {
-        if self.queue.packets_out() == 0
+        if !self.tlp
+            || self.queue.packets_out() == 0
             || !self.sack_ok
             || !matches!(self.ca_state, CaState::Open | CaState::Cwr)
         {
@@ -110,16 +122,71 @@ impl Sender {
         self.timer = None;
         match kind {
             TimerKind::Rto => self.on_rto(now),
+            TimerKind::Syn => self.on_syn_timer(now),
             TimerKind::LossProbe => self.on_loss_probe(now, unsent_fits),
             TimerKind::ReoTimeout => self.on_reo_timeout(now),
             TimerKind::Probe0 => self.on_probe0(now),
         }
     }
 
+    /// The handshake timer (tcp_retransmit_timer in SYN-SENT,
+    /// reqsk_timer_handler for a listener): resend the SYN (SYN-ACK) until
+    /// tcp_syn_retries (tcp_synack_retries) are spent. An active open keeps
+    /// the initial 1 s for its first retransmissions (tcp_syn_linear_timeouts,
+    /// 4 since Linux 6.5), then doubles (RFC 6298 5.5); a listener doubles
+    /// from the start.
+    fn on_syn_timer(&mut self, now: Micros) -> Fired {
+        let Some((_, frame, passive)) = self.handshake.clone() else {
+            return Fired::default();
+        };
+        // tcp_write_timeout: an active open may resend its SYN
+        // tcp_syn_retries + tcp_syn_linear_timeouts times.
+        let limit = if passive {
+            self.synack_retries
+        } else {
+            self.syn_retries + SYN_LINEAR_TIMEOUTS
+        };
+        if self.syn_retransmitted >= limit {
+            return Fired {
+                abort: true,
+                ..Fired::default()
+            };
+        }
+        self.on_syn_resent();
+        let k = self.syn_retransmitted;
+        let shift = if passive {
+            k
+        } else {
+            k.saturating_sub(SYN_LINEAR_TIMEOUTS)
+        };
+        self.rto = (TIMEOUT_INIT << shift.min(16)).min(RTO_MAX);
+        self.timer = Some((TimerKind::Syn, now + jiffies(self.rto)));
+        Fired {
+            resend: vec![Resend {
+                frame,
+                keep: None,
+                why: Why::Syn,
+            }],
+            ..Fired::default()
+        }
+    }
+
+    /// TCP_USER_TIMEOUT's deadline: the first retransmission of the episode
+    /// plus the timeout (retransmits_timed_out with retrans_stamp).
+    fn user_deadline(&self) -> Option<Micros> {
+        Some(self.retrans_stamp? + self.user_timeout?)
+    }
+
     /// tcp_retransmit_timer.
     fn on_rto(&mut self, now: Micros) -> Fired {
         if self.queue.packets_out() == 0 {
             return Fired::default();
+        }
+        if self.user_deadline().is_some_and(|d| now >= d) {
+            return Fired {
+                abort: true,
+                ..Fired::default()
+            };
         }
         self.counts.rto += 1;
         self.enter_loss(now);
@@ -131,7 +198,12 @@ impl Sender {
         }
         self.backoff += 1;
         self.rto = (self.rto * 2).min(RTO_MAX);
-        self.timer = Some((TimerKind::Rto, now + jiffies(self.rto)));
+        let mut due = now + jiffies(self.rto);
+        if let Some(deadline) = self.user_deadline() {
+            // tcp_clamp_rto_to_user_timeout: the last timer fires at the deadline.
+            due = due.min(deadline.max(now + 1));
+        }
+        self.timer = Some((TimerKind::Rto, due));
         fired
     }
 

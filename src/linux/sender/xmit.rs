@@ -2,7 +2,7 @@
 //! happens when a segment leaves (tcp_event_new_data_sent), and which lost
 //! segments to resend (tcp_xmit_retransmit_queue).
 
-use crate::linux::sender::rtt::jiffies;
+use crate::linux::sender::rtt::{TIMEOUT_INIT, jiffies};
 use crate::linux::sender::{CaState, Sender, TimerKind, Why};
 use crate::scenario::model::Micros;
 use crate::wire::seq;
@@ -18,18 +18,25 @@ pub struct Resend {
 }
 
 impl Sender {
-    /// Our SYN (or SYN-ACK) left at `now`, ending at `end`.
-    pub(crate) fn on_syn_sent(&mut self, now: Micros, isn: u32, retransmission: bool) {
-        if retransmission {
-            self.syn = None;
-            self.syn_retransmitted += 1;
-            return;
-        }
+    /// Our SYN (or a listener's SYN-ACK, `passive`) left at `now` with
+    /// sequence number `isn`: the handshake timer starts (TCP_TIMEOUT_INIT,
+    /// RFC 6298 2.1), with the frame kept to resend.
+    pub(crate) fn on_syn_sent(&mut self, now: Micros, isn: u32, frame: Vec<u8>, passive: bool) {
         self.snd_una = isn;
         self.snd_nxt = isn.wrapping_add(1);
         self.started = true;
         self.syn = Some((self.snd_nxt, now));
+        self.handshake = Some((self.snd_nxt, frame, passive));
         self.last_send = now;
+        self.timer = Some((TimerKind::Syn, now + jiffies(TIMEOUT_INIT)));
+    }
+
+    /// The peer sent its SYN again and smoltcp answered with our SYN-ACK
+    /// (tcp_check_req's retransmission): it counts as one.
+    pub(crate) fn on_syn_resent(&mut self) {
+        self.syn = None;
+        self.syn_retransmitted += 1;
+        self.counts.total_retrans += 1;
     }
 
     /// How many more segments the congestion window lets go now, with

@@ -253,4 +253,7 @@ pub(super) fn apply_opts(h: &mut Harness, conn: ConnId, opts: &Opts) {
     if opts.cork {
         h.stack().set_cork(conn, true);
     }
+    if let Some(ms) = opts.user_timeout.and_then(|v| u64::try_from(v).ok()) {
+        h.stack().set_user_timeout(conn, ms);
+    }
 }

@@ -78,8 +78,14 @@ impl Fds {
                 refuse("setsockopt(TCP_MAXSEG) is not supported yet")
             }
             (6, "TCP_USER_TIMEOUT") => {
-                f.opts.user_timeout = v;
-                refuse("setsockopt(TCP_USER_TIMEOUT) is not supported yet")
+                let Some(ms) = v.and_then(|v| u64::try_from(v).ok()) else {
+                    return fail("EINVAL");
+                };
+                f.opts.user_timeout = Some(ms as i64);
+                if let Some(c) = conn {
+                    h.stack().set_user_timeout(c, ms);
+                }
+                ok(0)
             }
             (6, "TCP_CONGESTION") => {
                 let wanted = match value {
@@ -127,6 +133,7 @@ impl Fds {
                     match err {
                         ConnError::Refused => 111,
                         ConnError::Reset => 104,
+                        ConnError::TimedOut => 110,
                     }
                 }
                 _ => 0,

@@ -1,7 +1,7 @@
 //! The calls on a connection's data and life: listen, accept, connect,
 //! read, write, close, shutdown.
 
-use crate::linux::conn::{ConnId, ConnectState, Gone, Recv};
+use crate::linux::conn::{ConnId, ConnectState, Recv};
 use crate::linux::sockopt::ConnError;
 use crate::packetdrill::config::Settings;
 use crate::packetdrill::harness::Harness;
@@ -108,7 +108,7 @@ impl Fds {
                 match err {
                     Some(ConnError::Refused) => fail("ECONNREFUSED"),
                     Some(ConnError::Reset) => fail("ECONNRESET"),
-                    None => fail("ETIMEDOUT"),
+                    Some(ConnError::TimedOut) | None => fail("ETIMEDOUT"),
                 }
             }
         }
@@ -160,6 +160,7 @@ impl Fds {
                     f.error_reported = true;
                     match h.stack().conn_error(conn) {
                         Some(ConnError::Refused) => fail("ECONNREFUSED"),
+                        Some(ConnError::TimedOut) => fail("ETIMEDOUT"),
                         _ => fail("ECONNRESET"),
                     }
                 }
@@ -202,6 +203,7 @@ impl Fds {
             return match err {
                 ConnError::Refused => fail("ECONNREFUSED"),
                 ConnError::Reset => fail("ECONNRESET"),
+                ConnError::TimedOut => fail("ETIMEDOUT"),
             };
         }
         let total = usize::try_from(n.max(0)).unwrap_or(0);
@@ -211,16 +213,9 @@ impl Fds {
             match h.stack().send_more(conn, &zeros[offset..], more) {
                 Ok(0) => break,
                 Ok(k) => offset += k,
-                Err(Gone::BrokenPipe | Gone::Closed | Gone::ResetByPeer)
-                    if progress.written + offset == 0 =>
-                {
-                    return fail("EPIPE");
-                }
-                Err(Gone::AbortedUnread(_) | Gone::ResetAfterClose)
-                    if progress.written + offset == 0 =>
-                {
-                    return fail("EPIPE");
-                }
+                // The connection is gone or closed for writing, its error
+                // already reported: EPIPE (sk_stream_error).
+                Err(_) if progress.written + offset == 0 => return fail("EPIPE"),
                 Err(_) => break,
             }
         }
