@@ -891,3 +891,36 @@ proptest! {
         prop_assert_eq!(from_file, check_segments(&segs, None));
     }
 }
+
+/// Found by the property above once programs run as Linux schedules them
+/// (`program/pace.rs`): two client copies, one blocked in send() on a
+/// 133-byte buffer. The copies' calls must cost each its own time, and a
+/// send() wait must survive a run in which its copy was not resumed;
+/// otherwise looking at every activity changed when the blocked copy ran.
+#[test]
+fn two_copies_blocked_in_send_run_the_same_looking_at_everything() {
+    let link = |loss: f64| LinkConfig {
+        latency: 0,
+        jitter: 0,
+        loss,
+        dup: 0.0,
+        reorder: 0.0,
+        reorder_delay: 0,
+        rate_bps: None,
+        queue_bytes: None,
+    };
+    let case = Case {
+        seed: 7767079062079269689,
+        capture: Role::Client,
+        link: [link(0.11490606034167138), link(0.0)],
+        drops: vec![],
+        ops: vec![Op::SendBytes(8644)],
+        close: Finale::ShutdownReadAll(1),
+        echo: (147, 0, Transform::None, 2),
+        buffers: [(131072, 133), (131072, 131072)],
+        profiles: [Profile::Linux, Profile::Linux],
+    };
+    let (fast, reference) = both_ways(many_connections(&case, 2, 1));
+    assert_eq!(tcpsim::render::tsv(&fast), tcpsim::render::tsv(&reference));
+    assert!(fast.records.len() > 300, "both copies ran to the end");
+}

@@ -809,6 +809,8 @@ fn load_rejects_files_that_are_not_utf8_text() {
 fn durations() {
     for (text, us) in [
         ("0us", 0),
+        ("0", 0),
+        ("0.0", 0),
         ("100us", 100),
         ("100µs", 100),
         ("100μs", 100),

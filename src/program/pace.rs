@@ -44,8 +44,12 @@ pub(crate) struct Pace {
     /// The calls that blocked and have not been made again with success,
     /// each with whether the program made it again in its current run.
     waits: BTreeMap<Wait, bool>,
-    /// The program's next call comes no earlier than this.
-    busy_until: Micros,
+    /// The activity making calls now (`program::activities`): each of a
+    /// program's activities (a client copy, an echo session) is a thread of
+    /// its own, whose calls cost its own time; `None` for the rest.
+    actor: Option<usize>,
+    /// When each activity's next call may come.
+    busy_until: BTreeMap<Option<usize>, Micros>,
 }
 
 impl Os {
@@ -65,7 +69,15 @@ impl Os {
         if let Some(w) = wait {
             pace.waits.remove(&w);
         }
-        pace.busy_until = now + cost;
+        if cost > 0 {
+            let actor = pace.actor;
+            pace.busy_until.insert(actor, now + cost);
+        }
+    }
+
+    /// Calls from now on are activity `actor`'s; returns whose they were.
+    pub(crate) fn act_as(&self, actor: Option<usize>) -> Option<usize> {
+        std::mem::replace(&mut self.pace.borrow_mut().actor, actor)
     }
 
     /// close(): nothing on `conn` waits any more.
@@ -81,7 +93,8 @@ impl Os {
     /// when their host resumes them.
     pub fn busy_until(&self) -> Option<Micros> {
         let now = self.now();
-        let until = self.pace.borrow().busy_until;
+        let pace = self.pace.borrow();
+        let until = pace.busy_until.get(&pace.actor).copied().unwrap_or(0);
         (until > now).then_some(until)
     }
 
@@ -123,13 +136,18 @@ impl Os {
         }
     }
 
-    /// The program ran because `woken_for` could go on; a wait among them
-    /// it did not make again belongs to a call it has given up (a session
-    /// that ended another way), and must not wake it again.
+    /// The program ran because `woken_for` could go on; a recv() or
+    /// connect() among them it did not make again belongs to a call it has
+    /// given up (a session that ended another way), and must not wake it
+    /// again and again. A send() or accept() wait is kept: it wakes the
+    /// program only when frames come in, and the activity that made it may
+    /// not have run (only those whose connections changed do,
+    /// `program::activities`).
     pub(crate) fn run_ends(&self, woken_for: &[Wait]) {
         let mut pace = self.pace.borrow_mut();
         for w in woken_for {
-            if pace.waits.get(w) == Some(&false) {
+            let exact = matches!(w, Wait::Recv(_) | Wait::Connect(_));
+            if exact && pace.waits.get(w) == Some(&false) {
                 pace.waits.remove(w);
             }
         }

@@ -29,12 +29,15 @@ pub mod defaults {
     /// Linux's TCP_ATO_MIN.
     pub const DELAYED_ACK: Micros = 40_000;
     /// How long after the segment that ends its wait a program blocked in
-    /// recv(), accept() or connect() runs again: measured on Linux 6.18
-    /// (linux-harness/calibrate.py; README "When programs run").
+    /// recv(), accept() or connect() runs again: on Linux 6.18 a blocked
+    /// recv() returned a median 45-53 us after its segment arrived (four
+    /// runs of linux-harness/calibrate.py; README "When programs run").
     pub const WAKEUP: Micros = 50;
     /// How long a program takes from one socket call to its next, measured
-    /// as `WAKEUP` was (a Python program's loop of recv() and send()).
-    pub const CALL_COST: Micros = 12;
+    /// as `WAKEUP` was, in a Python loop of recv() and send(): a recv() that
+    /// finds data takes 3-6 us, a send() that only queues (Nagle holds it)
+    /// 9 us, and the program 2 us between calls.
+    pub const CALL_COST: Micros = 10;
     /// Bytes per recv() of the server programs.
     pub const ECHO_RECV: usize = 1024;
     /// listen() backlog.
