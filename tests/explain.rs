@@ -157,7 +157,7 @@ fn v2_rsts_answer_segments_that_reached_a_closed_socket() {
         for needle in [
             format!("frame {data}'s 15 bytes (\"! HELLO, WORLD!\", Seq = Y+6 … Y+20"),
             "the server's send() #2–#4, its answers to recv(5) #2–#4".to_string(),
-            "after its program had called close() at 0.000437".to_string(),
+            "after its program had called close() at 0.000605".to_string(),
             "RFC 1122 4.2.2.13".to_string(),
             format!("frame {data} had Ack = X+21, hence Seq = X+21"),
             "RFC 9293 3.10.7.1".to_string(),
@@ -269,7 +269,7 @@ fn v4_nagle_and_the_delayed_ack() {
         ),
         "{delayed}"
     );
-    assert!(delayed.contains("the next came at 0.100318"), "{delayed}");
+    assert!(delayed.contains("the next came at 0.100378"), "{delayed}");
 }
 
 #[test]
@@ -294,13 +294,12 @@ fn v0_ends_with_ack_y_plus_20() {
 
 #[test]
 fn rto_retransmission_names_the_frame_it_repeats() {
-    // Seed 13 of the lossy scenario: four retransmission timeouts, the
-    // second and later ones retries of the first (seed 7, the file's, has
-    // none: its losses are repaired by tail loss probes).
+    // Seed 38 of the lossy scenario: two retransmission timeouts (most
+    // seeds repair their losses with tail loss probes and fast retransmit).
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut scenario =
         tcpsim::scenario::load(&root.join("sim-scenarios/lossy.toml")).expect("scenario loads");
-    scenario.seed = 13;
+    scenario.seed = 38;
     let trace = tcpsim::run(scenario);
     let b = blocks(&tcpsim::render::explain(&trace));
     let resent: Vec<_> = trace

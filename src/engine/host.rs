@@ -184,7 +184,7 @@ impl Host {
     /// `rx_coalesce` (GRO) or the `smoltcp` profile the batch goes in whole
     /// and gets one ACK.
     fn take_in(&mut self, now: Micros) -> bool {
-        if !self.batch_due.is_some_and(|t| t <= now) {
+        if self.batch_due.is_none_or(|t| t > now) {
             return false;
         }
         self.batch_due = None;
@@ -278,9 +278,11 @@ impl Host {
     }
 
     /// Nothing left to do: program finished (or a server with nothing to do
-    /// but wait for connections), nothing queued or unacknowledged.
+    /// but wait for connections), not about to be woken, nothing queued or
+    /// unacknowledged.
     pub fn finished(&self) -> bool {
         (self.status == Status::Done || (self.timers_outside && self.program.idle_server()))
+            && self.woken.is_none()
             && self.rx_waiting.is_empty()
             && self.stack.borrow().quiescent()
     }
