@@ -2,7 +2,7 @@
 """Measure, on this machine's kernel, when a program blocked in recv() runs
 after a segment arrives, how many back-to-back segments it finds, and how long
 a program takes from one socket call to the next. These are the defaults of
-tcpsim's `wakeup` and `call_cost` (see linux-harness/README.md).
+tcpsim's `wakeup` and `call_cost` (see README.md here).
 
 Method: a private namespace (netns.sh), its loopback delayed 1 ms each way by
 the NFQUEUE helper (which logs, on CLOCK_MONOTONIC, when it hands each packet

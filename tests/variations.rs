@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use tcpsim::scenario::model::Scenario;
 use tcpsim::trace::fidelity::{Comparison, RefRow, compare, parse_reference};
 
 fn cases() -> Vec<PathBuf> {
@@ -51,6 +52,10 @@ fn linux_sequences(case: &Path) -> Vec<(String, Vec<RefRow>)> {
 /// how it differs.
 fn replay(case: &Path) -> Result<String, (String, Comparison)> {
     let scenario = tcpsim::scenario::load(case).expect("the scenario loads");
+    replay_scenario(case, scenario)
+}
+
+fn replay_scenario(case: &Path, scenario: Scenario) -> Result<String, (String, Comparison)> {
     let trace = tcpsim::run(scenario);
     let lengths: Vec<u32> = trace.records.iter().map(|r| r.frame_len).collect();
     let mut closest: Option<(String, Comparison)> = None;
@@ -94,4 +99,26 @@ fn every_variation_replays_as_one_of_the_sequences_linux_produced() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The wake-up model is what makes these match: with programs that run the
+/// instant a segment arrives (`wakeup` and `call_cost` 0, tcpsim before
+/// issue 21), a server woken by the first segment of a request reads only
+/// part of it and answers early, and a client reads a reply before all of it
+/// is there; no sequence Linux produced looks like that.
+#[test]
+fn with_instant_wake_ups_the_bigger_messages_stop_matching_linux() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/variations");
+    for name in ["big-reads", "big-request", "long-reply", "read-to-end"] {
+        let case = dir.join(format!("{name}.toml"));
+        let mut scenario = tcpsim::scenario::load(&case).expect("the scenario loads");
+        for host in &mut scenario.hosts {
+            host.wakeup = 0;
+            host.call_cost = 0;
+        }
+        if let Ok(sequence) = replay_scenario(&case, scenario) {
+            panic!("{name}: matched {sequence} with instant wake-ups");
+        }
+        assert!(replay(&case).is_ok(), "{name} matches with the defaults");
+    }
 }

@@ -46,19 +46,12 @@ impl<'t> Cx<'t> {
             .opt(t, "delayed_ack", Cx::duration)?
             .unwrap_or(DEFAULT_DELAYED_ACK);
         let arp = self.opt(t, "arp", Cx::boolean)?.unwrap_or(false);
-        // The `smoltcp` profile stands for smoltcp's own examples and tests,
-        // whose programs poll the interface in a loop: no scheduler between
-        // a frame and the program, so it runs at once by default.
-        let (default_wakeup, default_call_cost) = match profile {
-            Profile::Linux => (DEFAULT_WAKEUP, DEFAULT_CALL_COST),
-            Profile::Smoltcp => (0, 0),
-        };
         let wakeup = self
             .opt(t, "wakeup", Cx::duration)?
-            .unwrap_or(default_wakeup);
+            .unwrap_or(DEFAULT_WAKEUP);
         let call_cost = self
             .opt(t, "call_cost", Cx::duration)?
-            .unwrap_or(default_call_cost);
+            .unwrap_or(DEFAULT_CALL_COST);
         let congestion = self
             .opt(t, "congestion", |cx, v, f| {
                 cx.choice(
