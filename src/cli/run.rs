@@ -121,7 +121,7 @@ pub fn main(args: Args) -> ExitCode {
         let (point, role) = match capture {
             Capture::Client => (CapturePoint::Host, Role::Client),
             Capture::Server => (CapturePoint::Host, Role::Server),
-            Capture::Wire => (CapturePoint::Wire, scenario.capture),
+            Capture::Wire => (CapturePoint::Wire, Role::Server),
         };
         scenario.capture_point = point;
         scenario.capture = role;

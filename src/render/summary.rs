@@ -59,6 +59,9 @@ pub fn summary(trace: &Trace) -> String {
     line(format!("scenario {}, seed {}", trace.scenario, trace.seed));
     let capture = trace.capture;
     line(match ip_of(trace, capture) {
+        _ if trace.on_the_wire() => {
+            "captured on the wire (every frame once, when it was sent)".to_string()
+        }
         Some(ip) => format!("captured at the {} ({ip})", capture.name()),
         None => format!("captured at the {}", capture.name()),
     });

@@ -226,3 +226,25 @@ pub struct Trace {
     /// frames are recorded.
     pub cwnd: Vec<CwndSample>,
 }
+
+impl Trace {
+    /// Whether `records` is a wire capture (`capture = "wire"`: every frame
+    /// once, when it was sent) rather than `capture`'s view. A host capture
+    /// records the peer's frames as they arrive, a wire capture as they
+    /// leave; with no frame from the peer the two views are the same.
+    pub fn on_the_wire(&self) -> bool {
+        self.records
+            .iter()
+            .any(|r| r.sender != self.capture && r.seen == Seen::Leaving)
+    }
+
+    /// Where the capture was taken, as the summary says it: "the client",
+    /// "the server" or "the wire".
+    pub fn capture_point_name(&self) -> &'static str {
+        if self.on_the_wire() {
+            "wire"
+        } else {
+            self.capture.name()
+        }
+    }
+}

@@ -24,7 +24,7 @@ pub(super) fn set_top(s: &mut Scenario, key: &str, value: &str) -> Res {
                 &[
                     ("client", (CapturePoint::Host, Role::Client)),
                     ("server", (CapturePoint::Host, Role::Server)),
-                    ("wire", (CapturePoint::Wire, s.capture)),
+                    ("wire", (CapturePoint::Wire, Role::Server)),
                 ],
             )?;
             s.capture_point = point;
