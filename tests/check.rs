@@ -187,15 +187,16 @@ const DOCTORED: &[Doctored] = &[
         rule: Rule::AckBackwards,
     },
     Doctored {
-        // Every client segment advertises a 100-byte window: the server's
-        // first full-sized segment overruns it.
+        // Every client segment advertises a window of one unit: 128 bytes
+        // at the shift of 7 the SYNs announce (1 byte on the SYN itself),
+        // which the server's first full-sized segment overruns.
         file: "window.pcapng",
         scenario: "sim-scenarios/v3.toml",
         capture: Role::Server,
         doctor: |t, f| {
             for (r, (_, frame)) in t.records.iter().zip(f.iter_mut()) {
                 if r.sender == Role::Client && r.flags & flags::RST == 0 {
-                    edit(frame, |tcp| tcp.set_window_len(100));
+                    edit(frame, |tcp| tcp.set_window_len(1));
                 }
             }
             find(t, |r| r.sender == Role::Server && r.len > 0)

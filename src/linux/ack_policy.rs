@@ -81,6 +81,11 @@ impl AckPolicy {
         self.rcv_mss = mss;
     }
 
+    /// Bytes in a full-sized segment from the peer (icsk_ack.rcv_mss).
+    pub fn rcv_mss(&self) -> u32 {
+        self.rcv_mss
+    }
+
     #[cfg(test)]
     pub fn in_pingpong(&self) -> bool {
         self.pingpong

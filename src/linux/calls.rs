@@ -55,6 +55,18 @@ impl Stack {
 
     /// connect() to `remote`; `local_port` None picks the next ephemeral port.
     pub fn connect(&mut self, remote: (Ipv4Addr, u16), local_port: Option<u16>) -> ConnId {
+        self.connect_with_maxseg(remote, local_port, None)
+    }
+
+    /// connect() on a socket whose TCP_MAXSEG was set to `maxseg` first: the
+    /// SYN announces at most that MSS, and segments carry at most that much
+    /// whatever the peer's SYN-ACK offers.
+    pub fn connect_with_maxseg(
+        &mut self,
+        remote: (Ipv4Addr, u16),
+        local_port: Option<u16>,
+        maxseg: Option<u16>,
+    ) -> ConnId {
         let port = local_port.unwrap_or_else(|| {
             let p = self.next_ephemeral;
             self.next_ephemeral = if p >= 60999 { 32768 } else { p + 1 };
@@ -74,6 +86,7 @@ impl Stack {
             .connect(self.iface.context(), remote_ep, port)
             .is_err();
         let id = self.new_conn(handle, Some(ends));
+        self.conns[id].user_mss = maxseg;
         if failed {
             self.conns[id].gone = Some(Gone::Closed);
         }
@@ -112,14 +125,13 @@ impl Stack {
         // SO_SNDBUF counts every byte not yet acknowledged: held here or queued
         // in smoltcp (unsent or in flight).
         let queued = c.handle.map_or(0, |h| self.sockets.get(h).send_queue());
-        let room = self
-            .config
-            .tx_buffer
-            .saturating_sub(c.nagle.pending.len() + queued);
+        let pending = c.nagle.pending.len();
+        let room = self.send_capacity(conn).saturating_sub(pending + queued);
         let n = room.min(data.len());
         if n == 0 {
             return Ok(0);
         }
+        let c = &self.conns[conn];
         let flight = seq::distance(c.sender.snd_una, c.sender.snd_nxt).max(0) as usize;
         let appended = !c.nagle.pending.is_empty() || queued > flight;
         let c = &mut self.conns[conn];
@@ -150,8 +162,19 @@ impl Stack {
         max: usize,
         mut f: impl FnMut(&[u8]),
     ) -> Result<usize, Recv> {
-        let c = &self.conns[conn];
+        let c = &mut self.conns[conn];
         let Some(handle) = c.handle else {
+            if !c.unread_at_reset.is_empty() {
+                let n = max.min(c.unread_at_reset.len());
+                let (a, b) = c.unread_at_reset.as_slices();
+                let first = n.min(a.len());
+                f(&a[..first]);
+                if n > first {
+                    f(&b[..n - first]);
+                }
+                c.unread_at_reset.drain(..n);
+                return Ok(n);
+            }
             return Err(match c.gone {
                 Some(Gone::Closed) => Recv::Eof,
                 _ => Recv::Reset,
@@ -177,9 +200,14 @@ impl Stack {
                 }
                 read += got;
             }
-            self.conns[conn].win.read += read as u64;
-            // Reading may open the window: let smoltcp send its window update.
+            let c = &mut self.conns[conn];
+            c.win.read += read as u64;
+            let rtt = c.sender.rtt.srtt();
+            c.rwnd.on_read(self.now, c.win.read, rtt);
+            // Reading may open the window: let smoltcp send its window update,
+            // then send Linux's if smoltcp's did not.
             self.egress();
+            self.window_update_after_read(conn);
             return Ok(read);
         }
         Err(match self.sockets.get(handle).state() {

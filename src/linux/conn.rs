@@ -7,6 +7,7 @@ use crate::linux::dup_ack::DupAcks;
 use crate::linux::hold::WindowHold;
 use crate::linux::nagle::Nagle;
 use crate::linux::psh::PushMarks;
+use crate::linux::rwnd::RcvWnd;
 use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::Slot;
@@ -94,6 +95,8 @@ pub(super) struct Conn {
     pub(super) psh: PushMarks,
     /// Both directions' window edges (`window.rs`).
     pub(super) win: Windows,
+    /// The receive window Linux would advertise (`rwnd.rs`).
+    pub(super) rwnd: RcvWnd,
     /// Duplicate ACKs and the fast retransmissions they start (`dup_ack.rs`).
     pub(super) dup: DupAcks,
     /// Out-of-order ranges for SACK blocks, and immediate ACKs (`sack.rs`).
@@ -118,6 +121,17 @@ pub(super) struct Conn {
     pub(super) hold: WindowHold,
     /// The note for the next frame `outbound` handles, when this layer sends it.
     pub(super) forced_note: Option<String>,
+    /// TCP_MAXSEG set before connect(): the most our SYN announces and the
+    /// most a segment carries, whatever the peer offers (tcp_sync_mss).
+    pub(super) user_mss: Option<u16>,
+    /// The send buffer as tcp_sndbuf_expand grew it (`sockopt.rs`).
+    pub(super) sndbuf: usize,
+    /// Bytes that had arrived, unread, when the peer's RST came: Linux
+    /// leaves them in the receive queue (tcp_reset sets sk_err and wakes
+    /// the reader; tcp_recvmsg copies queued data before it looks at the
+    /// error), where smoltcp's closed socket would refuse them.
+    pub(super) unread_at_reset: std::collections::VecDeque<u8>,
+
     /// The `Stack::adopt_epoch` in which it was last touched.
     pub(super) touched: u64,
     /// This connection's keys in `Stack::fire_at` and `Stack::wake_at`.

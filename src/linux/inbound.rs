@@ -105,6 +105,29 @@ impl Stack {
         None
     }
 
+    /// A SYN-ACK offering more than the TCP_MAXSEG set before connect():
+    /// smoltcp, which sizes segments from the peer's option alone, is shown
+    /// the smaller MSS (Linux clamps its mss_cache with user_mss).
+    fn clamp_peer_mss(&self, id: ConnId, frame: Vec<u8>, seg: Segment) -> (Vec<u8>, Segment) {
+        let Some(user) = self.conns[id].user_mss else {
+            return (frame, seg);
+        };
+        if !seg.has(flags::SYN) || seg.mss.is_none_or(|m| m <= user) {
+            return (frame, seg);
+        }
+        let Some(mut opts) = crate::wire::options::parse_options(&frame) else {
+            return (frame, seg);
+        };
+        opts.mss = Some(user);
+        match crate::wire::options::with_options(&frame, &opts) {
+            Some(out) => {
+                let seg = frame::parse(&out).unwrap_or(seg);
+                (out, seg)
+            }
+            None => (frame, seg),
+        }
+    }
+
     /// A segment for a connection that is still open: each behaviour's rule
     /// in turn, in the order Linux applies them.
     pub(super) fn inbound_live(
@@ -131,6 +154,7 @@ impl Stack {
             }
             _ => (frame, *seg),
         };
+        let (frame, seg) = self.clamp_peer_mss(id, frame, seg);
         let seg = &seg;
         let queued = self.unread(id);
         let c = &self.conns[id];
@@ -171,6 +195,33 @@ impl Stack {
         }
     }
 
+    /// A RST at RCV.NXT (the only one Linux acts on at once, RFC 5961 3.2)
+    /// for a connection with bytes still unread: take them out of smoltcp
+    /// before its socket closes, for recv() to return ahead of ECONNRESET.
+    fn keep_unread_at_reset(&mut self, id: ConnId, seg: &Segment, queued: usize) {
+        let c = &self.conns[id];
+        if c.win.rcv_nxt(queued) != Some(seg.seq) {
+            return;
+        }
+        let Some(handle) = c.handle else {
+            return;
+        };
+        let socket = self.sockets.get_mut(handle);
+        let mut kept = std::collections::VecDeque::with_capacity(queued);
+        while socket.can_recv() {
+            let got = socket
+                .recv(|ring| {
+                    kept.extend(ring.iter().copied());
+                    (ring.len(), ring.len())
+                })
+                .unwrap_or(0);
+            if got == 0 {
+                break;
+            }
+        }
+        self.conns[id].unread_at_reset = kept;
+    }
+
     /// The `linux` profile's rules for a segment of a live connection: the
     /// sender takes in its ACK (when Linux's receiver would process the
     /// segment at all), and smoltcp sees the peer's window as wide open, since
@@ -186,6 +237,9 @@ impl Stack {
     ) -> Option<Vec<u8>> {
         let fin_in = self.peer_fin_in(id);
         let acceptable = self.conns[id].win.acceptable(seg, queued, fin_in);
+        if seg.has(flags::RST) && queued > 0 {
+            self.keep_unread_at_reset(id, seg, queued);
+        }
         if acceptable {
             self.sender_inbound(id, &frame, seg, win_update);
         }
@@ -253,6 +307,9 @@ impl Stack {
             // The peer's SYN(-ACK) settles the MSS; without the option it is
             // 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
             let peer_mss = seg.mss.map_or(DEFAULT_PEER_MSS, u32::from);
+            let peer_mss = self.conns[id]
+                .user_mss
+                .map_or(peer_mss, |user| peer_mss.min(u32::from(user)));
             let ts = self.sysctl.timestamps
                 && crate::wire::options::parse_options(frame).is_some_and(|o| o.ts.is_some());
             let eff = self.effective_mss(peer_mss, ts);
@@ -261,12 +318,18 @@ impl Stack {
             c.acks.set_rcv_mss(eff);
             c.sender.mss = eff;
         }
+        let unread = self.unread(id);
         let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
             c.win.peer_wscale = seg.wscale;
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
+            if seg.has(flags::ACK) {
+                // The SYN-ACK to our SYN: scaling holds if both carried it.
+                c.rwnd.negotiated(seg.wscale.is_some());
+            }
         }
         if seg.payload_len > 0 {
+            c.rwnd.on_data(seg.payload_len, unread);
             c.acks.on_data_received(self.now, c.sender.rto);
         }
         if seg.has(flags::FIN) {

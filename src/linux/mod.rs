@@ -40,6 +40,8 @@
 //!   segments of a connection that is gone (RFC 9293 3.10.7.1);
 //! - `window.rs`: window edges both ways (tcp_may_update_window,
 //!   tcp_acceptable_seq, tcp_sequence);
+//! - `rwnd.rs`, `window_update.rs`: the receive window and window scale
+//!   Linux advertises, and its update after a read frees the buffer;
 //! - `hold.rs`: bytes smoltcp would send past the peer's window;
 //! - `dup_ack.rs`: duplicate ACKs and the fast retransmissions they start;
 //! - `sack.rs`: the receiver's SACK and D-SACK blocks and immediate ACKs
@@ -66,6 +68,7 @@ mod outbound;
 pub(crate) mod psh;
 mod push;
 mod resets;
+pub(crate) mod rwnd;
 mod sack;
 mod send;
 pub mod sender;
@@ -75,3 +78,4 @@ pub mod stack;
 pub mod sysctl;
 mod timers;
 mod window;
+mod window_update;

@@ -5,7 +5,8 @@ use crate::linux::ack_policy::AckDecision;
 use crate::linux::conn::Conn;
 use crate::linux::conn::ConnId;
 use crate::linux::hold::Admit;
-use crate::linux::stack::{Outgoing, Stack};
+use crate::linux::rwnd;
+use crate::linux::stack::{MSS_NO_OPTIONS, Outgoing, Stack, TIMESTAMP_OPTION_LEN};
 use crate::scenario::model::Profile;
 use crate::wire::flags;
 use crate::wire::frame::{self, Segment};
@@ -74,7 +75,7 @@ impl Stack {
             return;
         };
         if linux {
-            self.linux_options(&mut frame, &mut seg);
+            self.linux_options(id, &mut frame, &mut seg);
             let c = &mut self.conns[id];
             if seg.has(flags::SYN) {
                 c.psh.on_syn(seg.seq);
@@ -323,28 +324,69 @@ impl Stack {
     /// (tcp_options_write: `NOP, NOP, TS` rather than smoltcp's `TS, EOL,
     /// EOL`), and on a SYN only those the host's settings allow (no
     /// SACK-permitted without `tcp_sack`, no window scale without
-    /// `tcp_window_scaling`).
-    fn linux_options(&self, frame: &mut Vec<u8>, seg: &mut Segment) {
+    /// `tcp_window_scaling`), with Linux's window-scale shift and first
+    /// window (`rwnd.rs`); on every other segment, Linux's window.
+    fn linux_options(&mut self, id: ConnId, frame: &mut Vec<u8>, seg: &mut Segment) {
         let Some(mut opts) = options::parse_options(frame) else {
             return;
         };
-        if opts == options::TcpOptions::default() {
+        if seg.has(flags::SYN) {
+            if !self.sysctl.sack {
+                opts.sack_permitted = false;
+            }
+            if !self.sysctl.window_scaling {
+                opts.wscale = None;
+            }
+            // A receive buffer below tcp_rmem's default is one the program
+            // set (SO_RCVBUF): it clamps the window and so the shift.
+            let shift = if self.config.rx_buffer < self.sysctl.rmem[1] {
+                rwnd::wscale_for_space(self.config.rx_buffer)
+            } else {
+                rwnd::wscale_for(self.sysctl.rmem[2])
+            };
+            self.conns[id].rwnd.smoltcp_offered = opts.wscale.unwrap_or(0);
+            if let Some(user) = self.conns[id].user_mss {
+                opts.mss = opts.mss.map(|m| m.min(user));
+            }
+            if opts.wscale.is_some() {
+                opts.wscale = Some(shift);
+            }
+            let advmss = u32::from(opts.mss.unwrap_or(MSS_NO_OPTIONS as u16));
+            // A SYN-ACK sizes the window in segments less the timestamps
+            // option when the connection will carry it; a SYN does not yet
+            // know (tcp_connect_init, tcp_openreq_init_rwin).
+            let passive = seg.has(flags::ACK);
+            let mss = if passive && opts.ts.is_some() {
+                advmss - TIMESTAMP_OPTION_LEN
+            } else {
+                advmss
+            };
+            let (rcvbuf, limit) = (self.sysctl.rmem[1], self.config.rx_buffer);
+            let c = &mut self.conns[id];
+            let win = c.rwnd.on_syn(rcvbuf, limit, mss, advmss, shift);
+            if passive {
+                c.rwnd.negotiated(opts.wscale.is_some());
+            }
+            if let Some(out) = options::with_options(frame, &opts) {
+                *frame = out;
+            }
+            patch::set_window_in_place(frame, win);
+            *seg = frame::parse(frame).unwrap_or(*seg);
             return;
         }
-        if seg.has(flags::SYN) {
-            let strip_sack = opts.sack_permitted && !self.sysctl.sack;
-            let strip_ws = opts.wscale.is_some() && !self.sysctl.window_scaling;
-            if strip_sack || strip_ws {
-                opts.sack_permitted &= !strip_sack;
-                if strip_ws {
-                    opts.wscale = None;
-                }
-                if let Some(out) = options::with_options(frame, &opts) {
-                    *frame = out;
-                    *seg = frame::parse(frame).unwrap_or(*seg);
-                }
-                return;
+        if seg.has(flags::ACK) && !seg.has(flags::RST) {
+            let unread = self.unread(id);
+            let c = &mut self.conns[id];
+            let rcv_mss = c.acks.rcv_mss();
+            let room = c.rwnd.smoltcp_bytes(seg.win);
+            let win = c.rwnd.select(seg.ack, unread, rcv_mss, room);
+            if win != seg.win {
+                patch::set_window_in_place(frame, win);
+                seg.win = win;
             }
+        }
+        if opts == options::TcpOptions::default() {
+            return;
         }
         let layout = options::linux_layout(&opts);
         patch::set_options_in_place(frame, &layout);

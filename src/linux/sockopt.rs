@@ -1,7 +1,7 @@
 //! Socket options and queries beyond the plain calls: TCP_CORK and MSG_MORE,
 //! `tcp_info`, and the error a failed connection reports (SO_ERROR).
 
-use crate::linux::conn::{ConnId, Gone};
+use crate::linux::conn::{ConnId, ConnectState, Gone};
 use crate::linux::stack::Stack;
 use crate::trace::TcpInfo;
 
@@ -82,6 +82,26 @@ impl Stack {
     /// TCP_USER_TIMEOUT in milliseconds (0: the system's default, none).
     pub fn set_user_timeout(&mut self, conn: ConnId, ms: u64) {
         self.conns[conn].sender.user_timeout = (ms > 0).then_some(ms * 1000);
+    }
+
+    /// The bytes send() may hold unacknowledged: the host's `tx_buffer`, or,
+    /// when the send buffer grows as Linux's does, room for two windows of
+    /// at least ten segments (tcp_sndbuf_expand at the handshake's end and
+    /// as the congestion window grows: 2 x max(10, cwnd) x MSS of payload,
+    /// since the buffer counts each segment's truesize), from `tcp_wmem`'s
+    /// start up to its largest. It never shrinks.
+    pub(super) fn send_capacity(&mut self, conn: ConnId) -> usize {
+        let Some([start, largest]) = self.sysctl.wmem else {
+            return self.config.tx_buffer;
+        };
+        let established = self.connect_state(conn) == ConnectState::Established;
+        let c = &mut self.conns[conn];
+        if established {
+            let segs = c.sender.info().snd_cwnd.max(10) as usize;
+            let want = (2 * segs * c.sender.mss as usize).min(largest);
+            c.sndbuf = c.sndbuf.max(want);
+        }
+        c.sndbuf.max(start).min(self.config.tx_buffer)
     }
 
     /// Whether the connection still has a socket (it is not closed or reset).

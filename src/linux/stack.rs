@@ -21,6 +21,7 @@ use crate::linux::listen::{Listener, SynOptions};
 use crate::linux::marks::Marks;
 use crate::linux::nagle::Nagle;
 use crate::linux::psh::PushMarks;
+use crate::linux::rwnd::RcvWnd;
 use crate::linux::sack::RcvSack;
 use crate::linux::sender::Sender;
 use crate::linux::sockets::{Route, Slot, Sockets};
@@ -45,8 +46,6 @@ thread_local! {
     static TSVAL_NOW: Cell<u32> = const { Cell::new(0) };
 }
 
-/// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
-/// handed over through a thread-local set before every poll of a host.
 /// smoltcp asks for timestamps through a plain `fn`, so the virtual clock is
 /// handed over through a thread-local set before every poll of a host.
 pub(super) fn tsval_now() -> u32 {
@@ -251,6 +250,7 @@ impl Stack {
             nagle: Nagle::default(),
             psh: PushMarks::default(),
             win: Windows::default(),
+            rwnd: RcvWnd::default(),
             dup: DupAcks::default(),
             rsack: RcvSack::default(),
             acks: AckPolicy::new(self.config.delayed_ack, mss),
@@ -263,6 +263,9 @@ impl Stack {
             last_tsecr: None,
             hold: WindowHold::default(),
             forced_note: None,
+            user_mss: None,
+            sndbuf: 0,
+            unread_at_reset: Default::default(),
             touched: u64::MAX,
             fire_key: None,
             wake_key: None,

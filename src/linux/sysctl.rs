@@ -19,11 +19,18 @@ pub struct Sysctls {
     /// `tcp_early_retrans` 3 or 4: tail loss probes (RFC 8985 7); any other
     /// value turns them off (tcp_schedule_loss_probe).
     pub tlp: bool,
+    /// `tcp_rmem`: the receive buffer's minimum, starting and largest sizes;
+    /// the start sets the first window, the largest the window-scale shift.
+    pub rmem: [usize; 3],
     /// `tcp_syn_retries`: SYN retransmissions before connect() fails.
     pub syn_retries: u32,
     /// `tcp_synack_retries`: SYN-ACK retransmissions before a listener
     /// drops the half-open connection.
     pub synack_retries: u32,
+    /// `tcp_wmem`'s starting and largest send buffer when the send buffer
+    /// grows as Linux's does (tcp_sndbuf_expand); `None` keeps the host's
+    /// `tx_buffer` fixed, as a program that set SO_SNDBUF has it.
+    pub wmem: Option<[usize; 2]>,
 }
 
 impl Default for Sysctls {
@@ -36,8 +43,10 @@ impl Default for Sysctls {
             window_scaling: true,
             slow_start_after_idle: true,
             tlp: true,
+            rmem: [4096, 131_072, 6_291_456],
             syn_retries: 6,
             synack_retries: 5,
+            wmem: None,
         }
     }
 }

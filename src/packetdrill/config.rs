@@ -42,7 +42,8 @@ pub struct Settings {
     pub sysctl: Sysctls,
     /// `tcp_congestion_control`.
     pub congestion: Congestion,
-    /// `tcp_rmem`'s default: the receive buffer a socket starts with.
+    /// `tcp_rmem`'s largest size: the receive buffer a socket may grow to
+    /// (its window starts from the default, `sysctl.rmem[1]`).
     pub rcvbuf: usize,
     /// `tcp_wmem`'s default: the send buffer a socket starts with.
     pub sndbuf: usize,
@@ -63,10 +64,14 @@ impl Default for Settings {
             remote_ip: Ipv4Addr::new(192, 0, 2, 1),
             bind_port: 8080,
             connect_port: 8080,
-            sysctl: Sysctls::default(),
-            // Linux's defaults: cubic, tcp_rmem 131072, tcp_wmem 16384.
+            // Linux's defaults: cubic, tcp_rmem up to 6 MiB, tcp_wmem 16384
+            // growing to 4 MiB.
+            sysctl: Sysctls {
+                wmem: Some([16_384, 4_194_304]),
+                ..Sysctls::default()
+            },
             congestion: Congestion::Cubic,
-            rcvbuf: 131_072,
+            rcvbuf: 6_291_456,
             sndbuf: 16_384,
             unsupported: None,
             notes: Vec::new(),
@@ -287,11 +292,13 @@ impl Settings {
                     .filter_map(|v| v.parse().ok())
                     .collect();
                 match nums.as_slice() {
-                    [_, default, _] if *default > 0 => {
+                    [min, default, max] if *default > 0 => {
                         if name == "tcp_rmem" {
-                            self.rcvbuf = *default;
+                            self.rcvbuf = *max.max(default);
+                            self.sysctl.rmem = [*min, *default, *max.max(default)];
                         } else {
                             self.sndbuf = *default;
+                            self.sysctl.wmem = Some([*default, *max.max(default)]);
                         }
                         self.note(
                             line,
@@ -427,7 +434,8 @@ mod tests {
         assert!(s.sysctl.sack);
         assert!(!s.sysctl.slow_start_after_idle);
         assert_eq!(s.congestion, Congestion::Reno);
-        assert_eq!(s.rcvbuf, 131_072);
+        assert_eq!(s.rcvbuf, 6_291_456);
+        assert_eq!(s.sysctl.rmem[1], 131_072);
         assert!(s.notes.iter().any(|n| n.contains("ip tcp_metrics flush")));
         assert!(s.unsupported.is_none());
     }
@@ -447,7 +455,7 @@ mod tests {
         );
         let mut s = Settings::default();
         s.command(1, "../common/defaults.sh");
-        assert_eq!(s.rcvbuf, 540_000);
+        assert_eq!(s.sysctl.rmem[1], 540_000);
         assert!(!s.sysctl.slow_start_after_idle);
     }
 }

@@ -64,7 +64,8 @@ impl Harness {
         config.profile = Profile::Linux;
         config.congestion = settings.congestion;
         config.rx_buffer = settings.rcvbuf;
-        config.tx_buffer = settings.sndbuf;
+        // smoltcp's buffer is the largest the send buffer may grow to.
+        config.tx_buffer = settings.sysctl.wmem.map_or(settings.sndbuf, |w| w[1]);
         let peer = HostConfig::new(role.peer(), settings.remote_ip);
         let keep = Keep {
             received: false,

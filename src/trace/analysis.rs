@@ -322,9 +322,10 @@ mod tests {
         )))
         .unwrap();
         let trace = crate::run(scenario);
-        // smoltcp announces a 128 KiB buffer with shift 2 in both SYNs.
-        assert_eq!(window_scale(&trace.records[0].frame), Some(2));
-        assert_eq!(window_scale(&trace.records[1].frame), Some(2));
+        // Both SYNs announce Linux's shift of 7 (tcp_select_initial_window
+        // sizes it for net.core.rmem_max, 4 MiB), not smoltcp's 2 for 128 KiB.
+        assert_eq!(window_scale(&trace.records[0].frame), Some(7));
+        assert_eq!(window_scale(&trace.records[1].frame), Some(7));
         assert_eq!(window_scale(&trace.records[2].frame), None);
         assert_eq!(window_scale(&[]), None);
         // V3's only mark: the tail loss probe resends the dropped tail.

@@ -74,8 +74,15 @@ impl Fds {
                 ok(0)
             }
             (6, "TCP_MAXSEG") if conn.is_none() => {
-                f.opts.maxseg = v;
-                refuse("setsockopt(TCP_MAXSEG) is not supported yet")
+                // do_tcp_setsockopt: below TCP_MIN_MSS (88) or above
+                // MAX_TCP_WINDOW is EINVAL.
+                match v {
+                    Some(m) if (88..=32_767).contains(&m) => {
+                        f.opts.maxseg = Some(m);
+                        ok(0)
+                    }
+                    _ => fail("EINVAL"),
+                }
             }
             (6, "TCP_USER_TIMEOUT") => {
                 let Some(ms) = v.and_then(|v| u64::try_from(v).ok()) else {

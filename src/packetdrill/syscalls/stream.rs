@@ -75,7 +75,8 @@ impl Fds {
                     .and_then(sockaddr_port)
                     .unwrap_or(settings.connect_port);
                 let remote = (settings.remote_ip, port);
-                let conn = h.stack().connect(remote, f.port);
+                let maxseg = f.opts.maxseg.and_then(|m| u16::try_from(m).ok());
+                let conn = h.stack().connect_with_maxseg(remote, f.port, maxseg);
                 f.kind = Kind::Conn(conn);
                 apply_opts(h, conn, &f.opts);
                 progress.started = true;
