@@ -445,6 +445,18 @@ fn slow_reader(case: &Case) -> bool {
     reads.saturating_mul(sleep) > 3_600_000_000
 }
 
+/// Whether the client lost data it had not read to a RST from a server that
+/// had already closed and forgotten the connection (a known difference from
+/// Linux: `a_reset_in_time_wait_keeps_the_data_not_yet_read`).
+fn reset_in_time_wait(trace: &Trace) -> bool {
+    let gone = "RST from server: segment for a connection that is gone";
+    trace.connections.iter().any(|c| c.ended.starts_with(gone))
+        && trace.programs[0]
+            .log
+            .iter()
+            .any(|e| e.call.ends_with("-> connection reset"))
+}
+
 /// The bytes the client's operations send, in order.
 fn client_bytes(case: &Case) -> Vec<u8> {
     let mut out = Vec::new();
@@ -678,7 +690,8 @@ proptest! {
         let sent = client_bytes(&case);
         let knowable = matches!(case.close, Finale::ShutdownReadAll(_))
             && (fits(&case) || case.seed.is_multiple_of(2))
-            && !slow_reader(&case);
+            && !slow_reader(&case)
+            && !reset_in_time_wait(&trace);
         if knowable {
             // The link is never cut for good, and the client reads to the end:
             // everything arrives, both ways, intact.
@@ -923,4 +936,49 @@ fn two_copies_blocked_in_send_run_the_same_looking_at_everything() {
     let (fast, reference) = both_ways(many_connections(&case, 2, 1));
     assert_eq!(tcpsim::render::tsv(&fast), tcpsim::render::tsv(&reference));
     assert!(fast.records.len() > 300, "both copies ran to the end");
+}
+
+/// Known difference from Linux, found by the property above once clients
+/// read at `call_cost` per recv(1): the server has closed and forgotten the
+/// connection; the link duplicates its FIN,PSH (340 bytes); the client, in
+/// TIME_WAIT with 337 of them unread, ACKs the duplicate; the server answers
+/// with a RST, and tcpsim's client loses the unread bytes ("connection
+/// reset"). On Linux the FIN moved the connection to a TIME_WAIT socket
+/// (`tcp_fin` -> `tcp_time_wait`), the RST ends that one, and the socket the
+/// program reads keeps its queue: recv() returns the 337 bytes, then 0.
+/// Ignored until the `linux` layer keeps them.
+#[test]
+#[ignore = "src/linux: a RST in TIME_WAIT discards data the program has not read"]
+fn a_reset_in_time_wait_keeps_the_data_not_yet_read() {
+    let link = |loss: f64, dup: f64, rate_bps: Option<u64>| LinkConfig {
+        latency: 0,
+        jitter: 0,
+        loss,
+        dup,
+        reorder: 0.0,
+        reorder_delay: 0,
+        rate_bps,
+        queue_bytes: None,
+    };
+    let case = Case {
+        seed: 6368352161361574787,
+        capture: Role::Client,
+        link: [
+            link(0.12289525881375869, 0.0, Some(24_000_000)),
+            link(0.04229536131456731, 0.19818274990956908, None),
+        ],
+        drops: vec![],
+        ops: vec![Op::SendBytes(16381), Op::SendBytes(360), Op::SendBytes(264)],
+        close: Finale::ShutdownReadAll(1),
+        echo: (11, 38638, Transform::None, 1),
+        buffers: [(131072, 131072), (2908, 131072)],
+        profiles: [Profile::Linux, Profile::Linux],
+    };
+    let t = run_checked(&case, case.capture).expect("the run obeys TCP");
+    assert_eq!(
+        t.programs[0].received,
+        17005,
+        "{}",
+        tcpsim::render::summary(&t)
+    );
 }
