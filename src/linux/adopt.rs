@@ -55,11 +55,16 @@ impl Stack {
                     _ => None,
                 };
                 let id = self.new_conn(handle, ends);
+                // TCP_MAXSEG set on the listener holds for its connections.
+                let user_mss = self.listeners[l].user_mss;
+                self.conns[id].user_mss = user_mss;
                 if let Some(syn) = ends.and_then(|e| self.syn_options.remove(&e)) {
                     // No MSS option: 536 (RFC 9293 3.7.1, TCP_MSS_DEFAULT).
                     let peer_mss = syn.mss.map_or(DEFAULT_PEER_MSS, u32::from);
+                    let peer_mss = user_mss.map_or(peer_mss, |u| peer_mss.min(u32::from(u)));
                     let eff = self.effective_mss(peer_mss, syn.ts);
                     let c = &mut self.conns[id];
+                    c.ts_on = syn.ts;
                     c.peer_mss = peer_mss;
                     c.acks.set_rcv_mss(eff);
                     c.sender.mss = eff;

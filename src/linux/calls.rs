@@ -34,6 +34,7 @@ impl Stack {
             idle,
             ready: VecDeque::new(),
             embryonic: Vec::new(),
+            user_mss: None,
         });
         self.listeners.len() - 1
     }

@@ -126,6 +126,14 @@ pub(super) struct Conn {
     pub(super) user_mss: Option<u16>,
     /// The send buffer as tcp_sndbuf_expand grew it (`sockopt.rs`).
     pub(super) sndbuf: usize,
+    /// SO_SNDBUF: a send buffer the program fixed (no growth).
+    pub(super) sndbuf_lock: Option<usize>,
+    /// The MSS our SYN announced (tcpi_advmss before the timestamps).
+    pub(super) advmss: u32,
+    /// Both SYNs carried timestamps: every segment does.
+    pub(super) ts_on: bool,
+    /// When data last arrived, or the peer's SYN (icsk_ack.lrcvtime).
+    pub(super) last_data_recv: crate::scenario::model::Micros,
     /// Bytes that had arrived, unread, when the peer's RST came: Linux
     /// leaves them in the receive queue (tcp_reset sets sk_err and wakes
     /// the reader; tcp_recvmsg copies queued data before it looks at the

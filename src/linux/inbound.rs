@@ -93,7 +93,8 @@ impl Stack {
                     iss: None,
                 },
             );
-            return Some(frame);
+            let user = self.listeners[listener.unwrap_or(0)].user_mss;
+            return Some(clamp_mss(frame, seg, user).0);
         }
         if self.rst_this_batch.insert(local) {
             self.reset_reply(
@@ -105,27 +106,9 @@ impl Stack {
         None
     }
 
-    /// A SYN-ACK offering more than the TCP_MAXSEG set before connect():
-    /// smoltcp, which sizes segments from the peer's option alone, is shown
-    /// the smaller MSS (Linux clamps its mss_cache with user_mss).
+    /// A SYN-ACK offering more than the TCP_MAXSEG set before connect().
     fn clamp_peer_mss(&self, id: ConnId, frame: Vec<u8>, seg: Segment) -> (Vec<u8>, Segment) {
-        let Some(user) = self.conns[id].user_mss else {
-            return (frame, seg);
-        };
-        if !seg.has(flags::SYN) || seg.mss.is_none_or(|m| m <= user) {
-            return (frame, seg);
-        }
-        let Some(mut opts) = crate::wire::options::parse_options(&frame) else {
-            return (frame, seg);
-        };
-        opts.mss = Some(user);
-        match crate::wire::options::with_options(&frame, &opts) {
-            Some(out) => {
-                let seg = frame::parse(&out).unwrap_or(seg);
-                (out, seg)
-            }
-            None => (frame, seg),
-        }
+        clamp_mss(frame, seg, self.conns[id].user_mss)
     }
 
     /// A segment for a connection that is still open: each behaviour's rule
@@ -259,6 +242,24 @@ impl Stack {
             });
         }
         let mut seen = *seg;
+        let una = self.conns[id].sender.snd_una;
+        if seg.has(flags::ACK)
+            && !seg.has(flags::RST)
+            && !seg.has(flags::SYN)
+            && (seg.payload_len > 0 || seg.has(flags::FIN))
+            && seq::lt(seg.ack, una)
+        {
+            // Data with an ACK below SND.UNA (an old ACK on a late or
+            // reordered segment): Linux ignores the ACK and takes the data
+            // (tcp_ack's old_ack, RFC 9293 3.10.7.4); smoltcp would drop the
+            // whole segment. It is shown the ACK it already has.
+            let edit = frame::Edit {
+                ack: Some(una),
+                ..frame::Edit::default()
+            };
+            frame = frame::edited(&frame, edit);
+            seen.ack = una;
+        }
         if seg.has(flags::ACK) && !seg.has(flags::RST) && seg.win != u16::MAX {
             crate::wire::patch::set_window_in_place(&mut frame, u16::MAX);
             seen.win = u16::MAX;
@@ -314,6 +315,7 @@ impl Stack {
                 && crate::wire::options::parse_options(frame).is_some_and(|o| o.ts.is_some());
             let eff = self.effective_mss(peer_mss, ts);
             let c = &mut self.conns[id];
+            c.ts_on = ts;
             c.peer_mss = peer_mss;
             c.acks.set_rcv_mss(eff);
             c.sender.mss = eff;
@@ -321,6 +323,7 @@ impl Stack {
         let unread = self.unread(id);
         let c = &mut self.conns[id];
         if seg.has(flags::SYN) {
+            c.last_data_recv = self.now;
             c.win.peer_wscale = seg.wscale;
             c.win.rcv_base = Some(seg.seq.wrapping_add(1));
             if seg.has(flags::ACK) {
@@ -331,6 +334,7 @@ impl Stack {
         if seg.payload_len > 0 {
             c.rwnd.on_data(seg.payload_len, unread);
             c.acks.on_data_received(self.now, c.sender.rto);
+            c.last_data_recv = self.now;
         }
         if seg.has(flags::FIN) {
             c.acks.on_fin_received(c.close.fin_sent);
@@ -376,5 +380,28 @@ impl Stack {
             }
         }
         self.drain_device();
+    }
+}
+
+/// A SYN or SYN-ACK offering more than the TCP_MAXSEG `user` set on our
+/// socket: smoltcp, which sizes segments from the peer's option alone, is
+/// shown the smaller MSS (Linux clamps its mss_cache with user_mss).
+fn clamp_mss(frame: Vec<u8>, seg: Segment, user: Option<u16>) -> (Vec<u8>, Segment) {
+    let Some(user) = user else {
+        return (frame, seg);
+    };
+    if !seg.has(flags::SYN) || seg.mss.is_none_or(|m| m <= user) {
+        return (frame, seg);
+    }
+    let Some(mut opts) = crate::wire::options::parse_options(&frame) else {
+        return (frame, seg);
+    };
+    opts.mss = Some(user);
+    match crate::wire::options::with_options(&frame, &opts) {
+        Some(out) => {
+            let seg = frame::parse(&out).unwrap_or(seg);
+            (out, seg)
+        }
+        None => (frame, seg),
     }
 }

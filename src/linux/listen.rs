@@ -30,6 +30,8 @@ pub(super) struct Listener {
     pub(super) ready: VecDeque<ConnId>,
     /// Connections in the handshake.
     pub(super) embryonic: Vec<ConnId>,
+    /// TCP_MAXSEG set on the listening socket.
+    pub(super) user_mss: Option<u16>,
 }
 
 /// Remove from `list` the elements at `positions`, in the order in which the

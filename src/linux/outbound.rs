@@ -352,6 +352,7 @@ impl Stack {
                 opts.wscale = Some(shift);
             }
             let advmss = u32::from(opts.mss.unwrap_or(MSS_NO_OPTIONS as u16));
+            self.conns[id].advmss = advmss;
             // A SYN-ACK sizes the window in segments less the timestamps
             // option when the connection will carry it; a SYN does not yet
             // know (tcp_connect_init, tcp_openreq_init_rwin).

@@ -1,9 +1,30 @@
 //! Socket options and queries beyond the plain calls: TCP_CORK and MSG_MORE,
 //! `tcp_info`, and the error a failed connection reports (SO_ERROR).
 
-use crate::linux::conn::{ConnId, ConnectState, Gone};
-use crate::linux::stack::Stack;
+use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId};
+use crate::linux::stack::{Stack, TIMESTAMP_OPTION_LEN};
 use crate::trace::TcpInfo;
+
+/// tcp_info as `getsockopt(TCP_INFO)` gives it: the sender's fields and
+/// those the socket layer keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// The sender's state (`sender/info.rs`).
+    pub tcp: TcpInfo,
+    /// tcpi_advmss: the MSS our SYN announced, less the timestamps option
+    /// when the connection carries it (tcp_connect_init, tcp_finish_connect).
+    pub advmss: u32,
+    /// tcpi_probes: zero-window probes sent without an answer (icsk_probes_out).
+    pub probes: u32,
+    /// tcpi_last_data_recv: milliseconds since data last arrived, or since
+    /// the handshake completed (icsk_ack.lrcvtime).
+    pub last_data_recv: u64,
+}
+
+/// net.core.wmem_max's default: the largest SO_SNDBUF a program may ask.
+const WMEM_MAX: usize = 212_992;
+/// SOCK_MIN_SNDBUF on 64-bit Linux: the smallest send buffer.
+const SOCK_MIN_SNDBUF: usize = 4_608;
 
 /// Why a connection failed, as SO_ERROR and the calls report it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +64,18 @@ impl Stack {
     /// The connection's `tcp_info` now (the `linux` profile's sender).
     pub fn tcp_info(&self, conn: ConnId) -> TcpInfo {
         self.conns[conn].sender.info()
+    }
+
+    /// The connection's `tcp_info`, with the fields this layer keeps.
+    pub fn socket_info(&self, conn: ConnId) -> SocketInfo {
+        let c = &self.conns[conn];
+        let ts = c.ts_on && c.advmss > TIMESTAMP_OPTION_LEN;
+        SocketInfo {
+            tcp: c.sender.info(),
+            advmss: c.advmss - if ts { TIMESTAMP_OPTION_LEN } else { 0 },
+            probes: c.sender.probes_out,
+            last_data_recv: self.now.saturating_sub(c.last_data_recv) / 1000,
+        }
     }
 
     /// The payload bytes of a full segment (getsockopt TCP_MAXSEG once
@@ -91,6 +124,9 @@ impl Stack {
     /// since the buffer counts each segment's truesize), from `tcp_wmem`'s
     /// start up to its largest. It never shrinks.
     pub(super) fn send_capacity(&mut self, conn: ConnId) -> usize {
+        if let Some(fixed) = self.conns[conn].sndbuf_lock {
+            return fixed.min(self.config.tx_buffer);
+        }
         let Some([start, largest]) = self.sysctl.wmem else {
             return self.config.tx_buffer;
         };
@@ -102,6 +138,30 @@ impl Stack {
             c.sndbuf = c.sndbuf.max(want);
         }
         c.sndbuf.max(start).min(self.config.tx_buffer)
+    }
+
+    /// setsockopt(SO_SNDBUF): the send buffer is fixed at twice `bytes` (at
+    /// most net.core.wmem_max, 212992, before doubling; sk_setsockopt), the
+    /// doubled value counted as data as packetdrill's scripts measure it
+    /// (cubic-bulk-166k writes 400000 bytes after SO_SNDBUF 200000), and
+    /// stops growing (SOCK_SNDBUF_LOCK). Returns what getsockopt reports.
+    pub fn set_sndbuf(&mut self, conn: ConnId, bytes: usize) -> usize {
+        let size = 2 * bytes.clamp(SOCK_MIN_SNDBUF / 2, WMEM_MAX);
+        self.conns[conn].sndbuf_lock = Some(size);
+        self.push(conn);
+        self.egress();
+        size
+    }
+
+    /// TCP_MAXSEG on a listening socket: its connections' SYN-ACKs announce
+    /// at most `mss`, and their segments carry at most that.
+    pub fn set_listener_maxseg(&mut self, listener: ListenerId, mss: u16) {
+        self.listeners[listener].user_mss = Some(mss);
+    }
+
+    /// getsockopt(SO_SNDBUF): the send buffer now.
+    pub fn sndbuf(&mut self, conn: ConnId) -> usize {
+        self.send_capacity(conn)
     }
 
     /// Whether the connection still has a socket (it is not closed or reset).

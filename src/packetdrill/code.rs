@@ -4,34 +4,37 @@
 
 use std::collections::BTreeMap;
 
+use crate::linux::sockopt::SocketInfo;
 use crate::packetdrill::script::assert::{
     BinOp, CmpOp, PyExpr, Statement, StatementKind, UnaryOp, parse_code,
 };
 use crate::packetdrill::symbols::symbol;
-use crate::trace::TcpInfo;
 
-/// Reads one field of a [`TcpInfo`].
-type Field = fn(&TcpInfo) -> i64;
+/// Reads one field of a [`SocketInfo`].
+type Field = fn(&SocketInfo) -> i64;
 
 /// The `tcpi_*` fields tcpsim knows, read from a [`TcpInfo`].
 const FIELDS: &[(&str, Field)] = &[
-    ("tcpi_ca_state", |i| i64::from(i.ca_state)),
-    ("tcpi_retransmits", |i| i64::from(i.retransmits)),
-    ("tcpi_backoff", |i| i64::from(i.backoff)),
-    ("tcpi_rto", |i| i.rto as i64),
-    ("tcpi_snd_mss", |i| i64::from(i.snd_mss)),
-    ("tcpi_unacked", |i| i64::from(i.unacked)),
-    ("tcpi_sacked", |i| i64::from(i.sacked)),
-    ("tcpi_lost", |i| i64::from(i.lost)),
-    ("tcpi_retrans", |i| i64::from(i.retrans)),
-    ("tcpi_rtt", |i| i.rtt as i64),
-    ("tcpi_rttvar", |i| i.rttvar as i64),
-    ("tcpi_snd_ssthresh", |i| i64::from(i.snd_ssthresh)),
-    ("tcpi_snd_cwnd", |i| i64::from(i.snd_cwnd)),
-    ("tcpi_total_retrans", |i| i64::from(i.total_retrans)),
-    ("tcpi_bytes_acked", |i| i.bytes_acked as i64),
-    ("tcpi_delivered", |i| i64::from(i.delivered)),
-    ("tcpi_min_rtt", |i| i.min_rtt as i64),
+    ("tcpi_ca_state", |i| i64::from(i.tcp.ca_state)),
+    ("tcpi_retransmits", |i| i64::from(i.tcp.retransmits)),
+    ("tcpi_backoff", |i| i64::from(i.tcp.backoff)),
+    ("tcpi_rto", |i| i.tcp.rto as i64),
+    ("tcpi_snd_mss", |i| i64::from(i.tcp.snd_mss)),
+    ("tcpi_unacked", |i| i64::from(i.tcp.unacked)),
+    ("tcpi_sacked", |i| i64::from(i.tcp.sacked)),
+    ("tcpi_lost", |i| i64::from(i.tcp.lost)),
+    ("tcpi_retrans", |i| i64::from(i.tcp.retrans)),
+    ("tcpi_rtt", |i| i.tcp.rtt as i64),
+    ("tcpi_rttvar", |i| i.tcp.rttvar as i64),
+    ("tcpi_snd_ssthresh", |i| i64::from(i.tcp.snd_ssthresh)),
+    ("tcpi_snd_cwnd", |i| i64::from(i.tcp.snd_cwnd)),
+    ("tcpi_total_retrans", |i| i64::from(i.tcp.total_retrans)),
+    ("tcpi_bytes_acked", |i| i.tcp.bytes_acked as i64),
+    ("tcpi_delivered", |i| i64::from(i.tcp.delivered)),
+    ("tcpi_min_rtt", |i| i.tcp.min_rtt as i64),
+    ("tcpi_advmss", |i| i64::from(i.advmss)),
+    ("tcpi_probes", |i| i64::from(i.probes)),
+    ("tcpi_last_data_recv", |i| i.last_data_recv as i64),
 ];
 
 /// A value of the Python subset.
@@ -109,7 +112,7 @@ pub(crate) struct Globals(BTreeMap<String, Value>);
 /// Run a block with `info`; `Ok(printed lines)` or the failed assertion.
 pub(crate) fn run(
     stmts: &[Statement],
-    info: &TcpInfo,
+    info: &SocketInfo,
     globals: &mut Globals,
 ) -> Result<Vec<String>, String> {
     let mut printed = Vec::new();
@@ -155,7 +158,7 @@ pub(crate) fn run(
     Ok(printed)
 }
 
-fn eval(e: &PyExpr, info: &TcpInfo, g: &Globals) -> Result<Value, String> {
+fn eval(e: &PyExpr, info: &SocketInfo, g: &Globals) -> Result<Value, String> {
     Ok(match e {
         PyExpr::Int(v) => Value::Int(*v),
         PyExpr::Bool(b) => Value::Int(i64::from(*b)),
@@ -308,12 +311,15 @@ fn format_percent(fmt: &str, args: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn info() -> TcpInfo {
-        TcpInfo {
-            snd_cwnd: 10,
-            snd_ssthresh: 5,
-            rto: 300_000,
-            ..TcpInfo::default()
+    fn info() -> SocketInfo {
+        SocketInfo {
+            tcp: crate::trace::TcpInfo {
+                snd_cwnd: 10,
+                snd_ssthresh: 5,
+                rto: 300_000,
+                ..Default::default()
+            },
+            ..SocketInfo::default()
         }
     }
 

@@ -217,6 +217,19 @@ impl Settings {
                     Some(path) => self.sysctl(line, &path.replace('/', "."), &value),
                     None => self.note(line, format!("`{part}`: not a setting; ignored")),
                 }
+            } else if first.ends_with("set_sysctls.py") {
+                // upstream's helper: `set_sysctls.py /proc/sys/net/ipv4/KEY=VALUE ...`
+                for w in words.iter().skip(1) {
+                    match w
+                        .split_once('=')
+                        .map(|(k, v)| (k.strip_prefix("/proc/sys/"), v))
+                    {
+                        Some((Some(path), value)) => {
+                            self.sysctl(line, &path.replace('/', "."), value)
+                        }
+                        _ => self.note(line, format!("`{first} {w}`: not a setting; ignored")),
+                    }
+                }
             } else if first.ends_with("defaults.sh") {
                 self.note(line, format!("`{first}`: upstream's defaults applied"));
                 for (key, value) in UPSTREAM_DEFAULTS {

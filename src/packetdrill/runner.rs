@@ -546,7 +546,7 @@ impl Run<'_> {
                 "%{ }% block with no connection to read tcp_info from".to_string(),
             ));
         };
-        let info = self.h.stack().tcp_info(conn);
+        let info = self.h.stack().socket_info(conn);
         let printed =
             code::run(stmts, &info, &mut self.globals).map_err(|m| Stop::Fail(line, m))?;
         for p in printed {

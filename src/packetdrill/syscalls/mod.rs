@@ -162,8 +162,19 @@ impl Fds {
                 if ty & 0xf != 1 {
                     return refuse("socket(): only SOCK_STREAM (TCP) sockets are supported");
                 }
+                // The script names the descriptor by the result it expects
+                // (packetdrill maps script fds to live ones); else the
+                // lowest free one.
+                let wanted = int(&sc.result).filter(|&w| w >= 0 && !self.table.contains_key(&w));
                 let fd = self.new_fd(Kind::Fresh, ty & 0o4000 != 0, Opts::default());
-                ok(fd)
+                match wanted {
+                    Some(w) if w != fd => {
+                        let entry = self.table.remove(&fd).expect("just added");
+                        self.table.insert(w, entry);
+                        ok(w)
+                    }
+                    _ => ok(fd),
+                }
             }
             "bind" => {
                 let Some(f) = fd_arg().and_then(|fd| self.table.get_mut(&fd)) else {
@@ -255,5 +266,8 @@ pub(super) fn apply_opts(h: &mut Harness, conn: ConnId, opts: &Opts) {
     }
     if let Some(ms) = opts.user_timeout.and_then(|v| u64::try_from(v).ok()) {
         h.stack().set_user_timeout(conn, ms);
+    }
+    if let Some(bytes) = opts.sndbuf.and_then(|v| usize::try_from(v).ok()) {
+        h.stack().set_sndbuf(conn, bytes);
     }
 }

@@ -49,8 +49,11 @@ impl Fds {
         };
         match (level, opt_name.as_str()) {
             (1, "SO_REUSEADDR" | "SO_REUSEPORT" | "SO_KEEPALIVE") => ok(0),
-            (1, "SO_SNDBUF") if conn.is_none() => {
+            (1, "SO_SNDBUF") => {
                 f.opts.sndbuf = v;
+                if let (Some(c), Some(bytes)) = (conn, v.and_then(|v| usize::try_from(v).ok())) {
+                    h.stack().set_sndbuf(c, bytes);
+                }
                 ok(0)
             }
             (1, "SO_RCVBUF") if conn.is_none() => {
@@ -79,6 +82,9 @@ impl Fds {
                 match v {
                     Some(m) if (88..=32_767).contains(&m) => {
                         f.opts.maxseg = Some(m);
+                        if let Kind::Listening(l) = f.kind {
+                            h.stack().set_listener_maxseg(l, m as u16);
+                        }
                         ok(0)
                     }
                     _ => fail("EINVAL"),
@@ -144,6 +150,10 @@ impl Fds {
                     }
                 }
                 _ => 0,
+            },
+            (1, "SO_SNDBUF") => match conn {
+                Some(c) => h.stack().sndbuf(c) as i64,
+                None => f.opts.sndbuf.map_or(16_384, |v| 2 * v.min(212_992)),
             },
             (6, "TCP_NODELAY") => i64::from(f.opts.nodelay),
             (6, "TCP_CORK") => i64::from(f.opts.cork),

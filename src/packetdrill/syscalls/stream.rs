@@ -32,6 +32,9 @@ impl Fds {
             .unwrap_or(u32::MAX)
             .saturating_add(1);
         let l = h.stack().listen(port, slots);
+        if let Some(mss) = f.opts.maxseg.and_then(|m| u16::try_from(m).ok()) {
+            h.stack().set_listener_maxseg(l, mss);
+        }
         f.kind = Kind::Listening(l);
         f.port = Some(port);
         self.effect = Some(Effect::Listening(port));
