@@ -134,7 +134,10 @@ impl Stack {
         }
         let c = &self.conns[conn];
         let flight = seq::distance(c.sender.snd_una, c.sender.snd_nxt).max(0) as usize;
-        let appended = !c.nagle.pending.is_empty() || queued > flight;
+        // The bytes join the queue's last skb unless a MSG_EOR closed it.
+        let tail = c.nagle.pushed + c.nagle.pending.len() as u64;
+        let appended = (!c.nagle.pending.is_empty() || queued > flight)
+            && c.nagle.eor_marks.back() != Some(&tail);
         let c = &mut self.conns[conn];
         let push = !c.nagle.more;
         c.psh.on_write(n, push, appended);

@@ -27,6 +27,10 @@ pub(super) struct Nagle {
     /// TCP_CORK, until a send without MSG_MORE or an ACK pushes the queue
     /// (tcp_data_snd_check then applies only Nagle).
     pub(super) more_held: bool,
+    /// Ends (in `pushed` bytes) of writes sent with MSG_EOR: Linux never
+    /// appends later bytes to the skb such a write ends (tcp_skb_can_collapse_to,
+    /// TCP_SKB_CB(skb)->eor), so a segment never spans one.
+    pub(super) eor_marks: VecDeque<u64>,
 }
 
 impl Nagle {

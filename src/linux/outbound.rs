@@ -23,6 +23,13 @@ impl Stack {
         let now = self.instant();
         self.sockets.egress(&mut self.iface, &mut self.device, now);
         self.drain_device();
+        // Records ended with MSG_EOR: once one has left, the bytes after it
+        // start a segment of their own.
+        while let Some(id) = self.eor_waiting.pop_first() {
+            self.push(id);
+            self.sockets.egress(&mut self.iface, &mut self.device, now);
+            self.drain_device();
+        }
         self.forget_closed();
     }
 

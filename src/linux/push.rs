@@ -53,9 +53,21 @@ impl Stack {
             }
             let room = socket.send_capacity() - socket.send_queue();
             let mut n = (room.min(c.nagle.pending.len() + extra.len()) as u64).min(quota_left);
+            // A record's end (MSG_EOR) is a segment's end: stop there until
+            // smoltcp has sent what comes before it (`egress`).
+            let mark = c.nagle.eor_marks.front().copied();
+            if let Some(m) = mark
+                && m > c.nagle.pushed
+            {
+                n = n.min(m - c.nagle.pushed);
+            }
             if n == 0 {
                 break;
             }
+            // A record with bytes queued after it is not the queue's last
+            // skb: tcp_write_xmit sends it with TCP_NAGLE_PUSH.
+            let queued_now = (c.nagle.pending.len() + extra.len()) as u64;
+            let closed_record = mark.is_some_and(|m| m == c.nagle.pushed + n) && queued_now > n;
             let probing = self.push_limit.is_some_and(|(id, _)| id == conn);
             if linux
                 && !c.close.close_pending
@@ -68,7 +80,13 @@ impl Stack {
                 if n == 0 {
                     break;
                 }
-            } else if linux && !c.close.close_pending && !c.nagle.nodelay {
+            } else if linux
+                && !c.close.close_pending
+                && !c.nagle.nodelay
+                && !closed_record
+                && !probing
+            {
+                // (A probe goes out with TCP_NAGLE_OFF: tcp_send_loss_probe.)
                 let acked = c.nagle.pushed - socket.send_queue() as u64;
                 n = c.nagle.minshall(n, mss, acked);
                 if n == 0 {
@@ -88,6 +106,13 @@ impl Stack {
             debug_assert_eq!(sent, take);
             c.nagle.record_push(n, mss);
             quota_left -= n;
+            if mark.is_some_and(|m| m <= c.nagle.pushed) {
+                c.nagle.eor_marks.pop_front();
+                if !c.nagle.pending.is_empty() || !extra.is_empty() {
+                    self.eor_waiting.insert(conn);
+                    break;
+                }
+            }
         }
         c.nagle.pending.extend(extra);
         if c.nagle.pending.is_empty() {

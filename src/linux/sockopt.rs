@@ -61,6 +61,16 @@ impl Stack {
         sent
     }
 
+    /// send() with MSG_EOR has queued all its bytes: they end a record, and
+    /// no later byte shares a segment with them.
+    pub fn mark_eor(&mut self, conn: ConnId) {
+        let nagle = &mut self.conns[conn].nagle;
+        let end = nagle.pushed + nagle.pending.len() as u64;
+        if end > nagle.pushed {
+            nagle.eor_marks.push_back(end);
+        }
+    }
+
     /// The connection's `tcp_info` now (the `linux` profile's sender).
     pub fn tcp_info(&self, conn: ConnId) -> TcpInfo {
         self.conns[conn].sender.info()

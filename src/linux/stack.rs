@@ -130,6 +130,9 @@ pub struct Stack {
     pub(super) changed_slots: Vec<Slot>,
     /// Connections with bytes held or a FIN waiting for them (`after_ingress` pushes).
     pub(super) pending_conns: BTreeSet<ConnId>,
+    /// Connections whose push stopped at a record's end (MSG_EOR), to push
+    /// again once smoltcp has sent the record (`outbound.rs` egress).
+    pub(super) eor_waiting: BTreeSet<ConnId>,
     /// While set, `push` hands connection `.0` at most `.1` segments whatever
     /// the congestion window (a loss probe or a zero-window probe).
     pub(super) push_limit: Option<(ConnId, u64)>,
@@ -182,6 +185,7 @@ impl Stack {
             ready: Vec::new(),
             changed_slots: Vec::new(),
             pending_conns: BTreeSet::new(),
+            eor_waiting: BTreeSet::new(),
             push_limit: None,
             samples: None,
             timers_stale: Marks::default(),

@@ -224,6 +224,10 @@ impl Fds {
             }
         }
         progress.written += offset;
+        if progress.written == total && flags & 0x80 != 0 {
+            // MSG_EOR
+            h.stack().mark_eor(conn);
+        }
         if progress.written == total || (nonblock && progress.written > 0) {
             return ok(progress.written as i64);
         }
