@@ -237,6 +237,17 @@ impl Stack {
         c.close.write_closed = true;
         let Some(handle) = c.handle else { return };
         let socket = self.sockets.get_mut(handle);
+        if socket.state() == State::SynSent && self.config.profile == Profile::Linux {
+            // tcp_close in SYN-SENT: the socket goes without a word (no RST);
+            // a SYN-ACK that comes later finds no connection.
+            c.gone = Some(Gone::Closed);
+            c.nagle.pending.clear();
+            c.close.close_pending = false;
+            c.handle = None;
+            self.drop_socket(handle);
+            self.mark(conn);
+            return;
+        }
         let unread = socket.recv_queue();
         if unread > 0 {
             // RFC 2525 2.17: discarding unread data must be signalled with a RST.

@@ -29,6 +29,9 @@ pub(super) struct PushMarks {
     /// The TSO packet being sent: when it started, segments still to go
     /// in it, and whether it has the full size.
     chunk: Option<(Micros, u32, bool)>,
+    /// The next data segment is a window probe's: tcp_write_wakeup sets
+    /// PSH on what it sends, whatever ended a write.
+    pub(super) probe_next: bool,
 }
 
 /// What the sender knows that sizes a TSO packet.
@@ -141,6 +144,9 @@ impl PushMarks {
         len: u32,
         sizing: Sizing,
     ) -> Option<bool> {
+        if std::mem::take(&mut self.probe_next) {
+            return Some(true);
+        }
         let from = self.offset(start)?;
         let to = from + u64::from(len);
         let ends_write = self.marks.iter().any(|&m| m > from && m <= to);

@@ -229,10 +229,12 @@ impl Stack {
     /// when it has room, else an empty ACK at SND.UNA - 1.
     fn zero_window_probe(&mut self, id: ConnId) {
         if self.window_room(id) > 0 {
+            self.conns[id].psh.probe_next = true;
             self.push_limit = Some((id, 1));
             self.push(id);
             self.push_limit = None;
             self.egress();
+            self.conns[id].psh.probe_next = false;
             return;
         }
         let c = &self.conns[id];
