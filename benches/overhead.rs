@@ -17,7 +17,9 @@
 //! Without any argument (as `cargo test --benches` runs it) it does a 1 MiB
 //! smoke run. Options (after `--`): `--rounds N` (default 5), `--mib N` (default 100),
 //! `--only I` (run variant I alone, for a profiler: 0 baseline, 1 off, 2 headers,
-//! 3 full, 4 linux profile).
+//! 3 full, 4 linux profile, 5 linux profile with recording off: issue 18's
+//! memory target, peak RSS flat in the run's length, is measured on it with
+//! `/usr/bin/time -v ... --only 5 --rounds 1 --mib 1024`).
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -290,7 +292,13 @@ fn main() {
     let same = same_transfer(bytes, "smoltcp");
     let linux = same_transfer(bytes, "linux");
 
-    let (s1, s2, s3, s4) = (same.clone(), same.clone(), same.clone(), linux.clone());
+    let (s1, s2, s3, s4, s5) = (
+        same.clone(),
+        same.clone(),
+        same.clone(),
+        linux.clone(),
+        linux.clone(),
+    );
     let mut variants = [
         Variant::new("baseline: bare smoltcp pair, in-memory queue", move || {
             baseline(total)
@@ -307,10 +315,14 @@ fn main() {
         Variant::new("tcpsim, linux profile, recording headers", move || {
             engine(&s4, Recording::Headers, total)
         }),
+        Variant::new("tcpsim, linux profile, recording off", move || {
+            engine(&s5, Recording::Off, total)
+        }),
     ];
     // `--only I`: run variant I alone, `rounds` times (for a profiler).
     if args.iter().any(|a| a == "--only") {
-        let v = &mut variants[(arg(&args, "--only", 0) as usize).min(4)];
+        let last = variants.len() - 1;
+        let v = &mut variants[(arg(&args, "--only", 0) as usize).min(last)];
         for _ in 0..rounds {
             v.measure();
         }

@@ -6,6 +6,7 @@
 //! SACK edges). `tests/tshark_table.rs` checks every row against tshark's own.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::net::Ipv4Addr;
 
 use crate::trace::{Record, Trace, flags};
@@ -76,55 +77,56 @@ pub(crate) fn window_shifts(trace: &Trace) -> Vec<Option<u8>> {
 /// Wireshark's text for the options, each preceded by a space; SACK edges
 /// are made relative with the ACK field's offset (both count the peer's
 /// sequence space). Wireshark caps the shift at 14 (RFC 7323 2.3).
-fn options_text(record: &Record) -> String {
-    let mut out = String::new();
+/// Written into `out`: one string per row, not one per option.
+fn options_text(out: &mut String, record: &Record) {
     let base = record.raw_ack.wrapping_sub(record.ack);
     for option in options_in_order(&record.frame).unwrap_or_default() {
-        match option {
-            TcpOption::Mss(mss) => out.push_str(&format!(" MSS={mss}")),
-            TcpOption::WindowScale(s) => out.push_str(&format!(" WS={}", 1u32 << s.min(14))),
-            TcpOption::SackPermitted => out.push_str(" SACK_PERM"),
-            TcpOption::Timestamps(val, ecr) => {
-                out.push_str(&format!(" TSval={val} TSecr={ecr}"));
-            }
-            TcpOption::Sack(blocks) => {
-                for (left, right) in blocks {
-                    out.push_str(&format!(
-                        " SLE={} SRE={}",
-                        left.wrapping_sub(base),
-                        right.wrapping_sub(base)
-                    ));
-                }
-            }
-        }
+        // Writing to a String cannot fail.
+        let _ = match option {
+            TcpOption::Mss(mss) => write!(out, " MSS={mss}"),
+            TcpOption::WindowScale(s) => write!(out, " WS={}", 1u32 << s.min(14)),
+            TcpOption::SackPermitted => out.write_str(" SACK_PERM"),
+            TcpOption::Timestamps(val, ecr) => write!(out, " TSval={val} TSecr={ecr}"),
+            TcpOption::Sack(blocks) => blocks.iter().try_for_each(|(left, right)| {
+                write!(
+                    out,
+                    " SLE={} SRE={}",
+                    left.wrapping_sub(base),
+                    right.wrapping_sub(base)
+                )
+            }),
+        };
     }
-    out
 }
 
 /// Wireshark's Info column for a TCP segment, without any annotation:
 /// `52060 → 12345 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 TSval=… TSecr=…`;
 /// `shift` scales the window (see [`window_shifts`]).
 pub(crate) fn info(record: &Record, shift: Option<u8>) -> String {
-    let names: Vec<&str> = flags::NAMES
+    let mut text = String::with_capacity(96);
+    // Writing to a String cannot fail.
+    let _ = write!(text, "{} → {} [", record.src_port, record.dst_port);
+    let mut names = flags::NAMES
         .iter()
         .filter(|(bit, _)| record.flags & bit != 0)
         .map(|(_, name)| *name)
-        .collect();
-    let names = if names.is_empty() {
-        "<None>".to_string()
-    } else {
-        names.join(", ")
-    };
-    let mut text = format!(
-        "{} → {} [{}] Seq={}",
-        record.src_port, record.dst_port, names, record.seq
-    );
+        .peekable();
+    if names.peek().is_none() {
+        text.push_str("<None>");
+    }
+    for (k, name) in names.enumerate() {
+        if k > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(name);
+    }
+    let _ = write!(text, "] Seq={}", record.seq);
     if record.flags & flags::ACK != 0 {
-        text.push_str(&format!(" Ack={}", record.ack));
+        let _ = write!(text, " Ack={}", record.ack);
     }
     let win = u64::from(record.win) << shift.unwrap_or(0).min(14);
-    text.push_str(&format!(" Win={win} Len={}", record.len));
-    text.push_str(&options_text(record));
+    let _ = write!(text, " Win={win} Len={}", record.len);
+    options_text(&mut text, record);
     text
 }
 

@@ -17,6 +17,7 @@ mod closing;
 mod context;
 mod data;
 mod handshake;
+mod index;
 mod link;
 mod notation;
 mod notes;

@@ -1,5 +1,7 @@
 //! The packet list as Wireshark shows it, then the run's summary.
 
+use std::net::Ipv4Addr;
+
 use crate::scenario::model::Micros;
 use crate::trace::analysis::{self, Flag};
 use crate::trace::{Fate, Record, Trace};
@@ -44,13 +46,34 @@ fn info_cell(record: &Record, marks: &[Flag], shift: Option<u8>) -> String {
     text
 }
 
+/// Addresses as text, each formatted once: a trace has two or a few.
+#[derive(Default)]
+struct Addresses(Vec<(Ipv4Addr, String)>);
+
+impl Addresses {
+    fn text(&mut self, ip: Ipv4Addr) -> String {
+        if let Some((_, text)) = self.0.iter().find(|(a, _)| *a == ip) {
+            return text.clone();
+        }
+        let text = ip.to_string();
+        self.0.push((ip, text.clone()));
+        text
+    }
+}
+
 /// One row; `start` is the first frame's time, Wireshark's zero.
-fn row(record: &Record, marks: &[Flag], shift: Option<u8>, start: Micros) -> [String; 7] {
+fn row(
+    record: &Record,
+    marks: &[Flag],
+    shift: Option<u8>,
+    start: Micros,
+    ips: &mut Addresses,
+) -> [String; 7] {
     [
         record.no.to_string(),
         seconds(record.time_us - start),
-        record.src.to_string(),
-        record.dst.to_string(),
+        ips.text(record.src),
+        ips.text(record.dst),
         "TCP".to_string(),
         record.frame_len.to_string(),
         info_cell(record, marks, shift),
@@ -67,12 +90,13 @@ pub fn table(trace: &Trace) -> String {
     let analysis = analysis::analyze(trace);
     let shifts = window_shifts(trace);
     let start = trace.records.first().map_or(0, |r| r.time_us);
+    let mut ips = Addresses::default();
     let rows: Vec<[String; 7]> = trace
         .records
         .iter()
         .zip(&analysis)
         .zip(&shifts)
-        .map(|((r, marks), shift)| row(r, marks, *shift, start))
+        .map(|((r, marks), shift)| row(r, marks, *shift, start, &mut ips))
         .collect();
 
     let mut widths = [0usize; 7];
@@ -83,25 +107,27 @@ pub fn table(trace: &Trace) -> String {
     }
 
     let mut out = String::new();
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
     for cells in std::iter::once(&header).chain(&rows) {
-        let mut line = String::new();
+        let line = out.len();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
-                line.push_str(GAP);
+                out.push_str(GAP);
             }
-            let pad = " ".repeat(widths[i] - cell.chars().count());
+            let n = widths[i] - cell.chars().count();
             if RIGHT[i] {
-                line.push_str(&pad);
-                line.push_str(cell);
+                pad(&mut out, n);
+                out.push_str(cell);
             } else if i + 1 == cells.len() {
                 // The last column is not padded: no trailing spaces.
-                line.push_str(cell);
+                out.push_str(cell);
             } else {
-                line.push_str(cell);
-                line.push_str(&pad);
+                out.push_str(cell);
+                pad(&mut out, n);
             }
         }
-        out.push_str(line.trim_end());
+        let kept = out[line..].trim_end().len();
+        out.truncate(line + kept);
         out.push('\n');
     }
     out.push('\n');

@@ -5,7 +5,7 @@
 use crate::trace::{Fate, flags};
 
 use super::context::{Acked, Ctx, and_list, duration, has, seq_len};
-use super::notes::{self, Reason};
+use super::notes::Reason;
 use crate::render::seconds;
 
 /// `frame 4 (20 bytes) and the server's FIN (frame 9)`; empty when nothing is new.
@@ -47,11 +47,7 @@ fn at_once(ctx: &Ctx, i: usize) -> String {
     let r = &ctx.records[i];
     let who = r.sender.name();
     let ack = ctx.n.ack(r);
-    let now: Vec<usize> = ctx
-        .reached(i, r.sender, None, r.sent_us)
-        .into_iter()
-        .filter(|&j| ctx.records[j].arrived_us == Some(r.sent_us))
-        .collect();
+    let now = ctx.reached_at(i, r.sender, r.sent_us);
     let trigger = now.iter().copied().rfind(|&j| seq_len(&ctx.records[j]) > 0);
     if let Some(j) = trigger {
         let o = &ctx.records[j];
@@ -63,13 +59,7 @@ fn at_once(ctx: &Ctx, i: usize) -> String {
             );
         }
         if crate::wire::seq::lt(r.raw_ack, o.raw_seq) {
-            let before = (0..i).find(|&k| {
-                let e = &ctx.records[k];
-                e.sender == r.sender
-                    && e.raw_ack == r.raw_ack
-                    && ctx.same_conn(i, k)
-                    && notes::reasons(&e.note).contains(&Reason::AckAtOnce)
-            });
+            let before = ctx.ix.first_at_once(i, r.raw_ack).filter(|&k| k < i);
             if let Some(k) = before {
                 return format!(
                     "Duplicate ACK (Ack = {ack} again): frame {} arrived out of order too (Seq = {}), as in frame {}.",
@@ -101,19 +91,11 @@ fn at_once(ctx: &Ctx, i: usize) -> String {
     }
     // A copy the link made of one of the peer's frames is not in this capture
     // when the peer's side was captured; the original is marked duplicated.
-    let copied = (0..ctx.records.len())
-        .filter(|&j| {
-            let o = &ctx.records[j];
-            o.sender != r.sender
-                && ctx.same_conn(i, j)
-                && o.arrived_us.is_some_and(|t| t <= r.sent_us)
-        })
-        .max_by_key(|&j| (ctx.records[j].arrived_us, j))
-        .filter(|&j| {
-            let o = &ctx.records[j];
-            o.fate == Fate::Duplicated
-                && crate::wire::seq::le(o.raw_seq.wrapping_add(seq_len(o)), r.raw_ack)
-        });
+    let copied = ctx.last_reached(i, r.sender, r.sent_us).filter(|&j| {
+        let o = &ctx.records[j];
+        o.fate == Fate::Duplicated
+            && crate::wire::seq::le(o.raw_seq.wrapping_add(seq_len(o)), r.raw_ack)
+    });
     if let (Some(j), None) = (copied, now.last()) {
         return format!(
             "Duplicate ACK (Ack = {ack} again): the link delivered frame {} twice, and its second copy brought nothing the {who} did not already have; such a segment is answered with an ACK at once (RFC 9293 3.10.7.4).",
@@ -146,8 +128,7 @@ pub(super) fn pure(ctx: &Ctx, i: usize, reasons: &[Reason]) -> String {
                 );
             }
             Reason::QuickAck => {
-                let before = (0..i)
-                    .find(|&k| notes::reasons(&ctx.records[k].note).contains(&Reason::QuickAck));
+                let before = ctx.ix.first_quick_ack.filter(|&k| k < i);
                 if let Some(k) = before {
                     return format!(
                         "Quick ACK: acknowledges {what} at once (quick-ACK mode, as in frame {}).",

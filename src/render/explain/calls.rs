@@ -128,6 +128,9 @@ pub(super) struct Program {
     pub sends: Vec<SendCall>,
     /// At most one connect() or accept(): stream offsets map onto the log.
     pub one_connection: bool,
+    /// The log is in time order (it is as the simulator writes it), so a
+    /// time is a binary search away; otherwise the lookups scan.
+    sorted: bool,
 }
 
 impl Program {
@@ -181,11 +184,13 @@ impl Program {
             .iter()
             .filter(|c| matches!(c.call, Call::Connect | Call::Accept))
             .count();
+        let sorted = calls.windows(2).all(|w| w[0].time <= w[1].time);
         Program {
             role: summary.role,
             calls,
             sends,
             one_connection: opens <= 1,
+            sorted,
         }
     }
 
@@ -196,8 +201,14 @@ impl Program {
             return None;
         }
         let end = start + len;
-        let first = self.sends.iter().position(|c| start < c.start + c.len)?;
-        let last = self.sends.iter().position(|c| end <= c.start + c.len)?;
+        // The calls' ends never decrease (each starts where the last ended),
+        // so the first call ending past a point is a binary search away.
+        let after = |point: u64| {
+            let k = self.sends.partition_point(|c| c.start + c.len <= point);
+            (k < self.sends.len()).then_some(k)
+        };
+        let first = after(start)?;
+        let last = after(end - 1)?;
         let calls = &self.sends[first..=last];
         Some(Span {
             calls,
@@ -208,14 +219,21 @@ impl Program {
 
     /// The last call at or before `time` that `pick` accepts.
     pub fn last_until(&self, time: Micros, pick: impl Fn(&Call) -> bool) -> Option<&Logged> {
-        self.calls
-            .iter()
-            .rev()
-            .find(|c| c.time <= time && pick(&c.call))
+        let calls = if self.sorted {
+            &self.calls[..self.calls.partition_point(|c| c.time <= time)]
+        } else {
+            &self.calls[..]
+        };
+        calls.iter().rev().find(|c| c.time <= time && pick(&c.call))
     }
 
     /// The first call after `time`.
     pub fn first_after(&self, time: Micros) -> Option<&Logged> {
+        if self.sorted {
+            return self
+                .calls
+                .get(self.calls.partition_point(|c| c.time <= time));
+        }
         self.calls.iter().find(|c| c.time > time)
     }
 

@@ -13,6 +13,7 @@ use crate::trace::{Fate, Record, Trace, flags};
 use crate::wire::seq;
 
 use super::calls::{Program, Span};
+use super::index::{Group, Index};
 use super::notation::Notation;
 use super::wire;
 
@@ -107,6 +108,7 @@ pub(super) struct Ctx<'a> {
     pub records: &'a [Record],
     pub n: Notation,
     programs: Vec<Program>,
+    pub ix: Index,
 }
 
 impl<'a> Ctx<'a> {
@@ -115,6 +117,7 @@ impl<'a> Ctx<'a> {
             records: &trace.records,
             n: Notation::new(trace),
             programs: trace.programs.iter().map(Program::new).collect(),
+            ix: Index::new(&trace.records),
         }
     }
 
@@ -149,7 +152,8 @@ impl<'a> Ctx<'a> {
         (self.records[j].sent_us, j) < (self.records[i].sent_us, i)
     }
 
-    /// Indexes of the other records `i`'s sender sent on the same connection before it.
+    /// Indexes of the other records `i`'s sender sent on the same connection
+    /// before it, in index order (a scan: the index answers the frequent questions).
     fn earlier_own(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.records.len()).filter(move |&j| {
             j != i
@@ -161,17 +165,46 @@ impl<'a> Ctx<'a> {
 
     /// The last segment with ACK that `i`'s sender sent before `i`.
     pub fn previous_ack_record(&self, i: usize) -> Option<usize> {
-        self.earlier_own(i)
-            .filter(|&j| has(&self.records[j], flags::ACK))
-            .max_by_key(|&j| (self.records[j].sent_us, j))
+        self.ix.previous_ack_record(i)
     }
 
     /// The highest ACK number `i`'s sender had sent before `i`.
     pub fn prev_ack(&self, i: usize) -> Option<u32> {
+        if let Some(high) = self.ix.prev_ack(i) {
+            return high;
+        }
         self.earlier_own(i)
             .filter(|&j| has(&self.records[j], flags::ACK))
             .map(|j| self.records[j].raw_ack)
             .reduce(|a, b| if seq::lt(a, b) { b } else { a })
+    }
+
+    /// The peer's records that may be newly covered by `i`'s ACK (ends in
+    /// `(prev, raw_ack]`), in index order; `None` when the group's sequence
+    /// numbers do not compare as integers.
+    fn ack_candidates(&self, i: usize, prev: Option<u32>) -> Option<Vec<usize>> {
+        let r = &self.records[i];
+        let Some(peer) = self.ix.group(self.records, i, r.sender.peer()) else {
+            return Some(Vec::new());
+        };
+        if !peer.ends_narrow {
+            return None;
+        }
+        let hi = peer.rel(r.raw_ack)?;
+        let start = match prev {
+            Some(p) => {
+                let lo = peer.rel(p)?;
+                peer.by_end.partition_point(|&(end, _)| end <= lo)
+            }
+            None => 0,
+        };
+        let stop = peer.by_end.partition_point(|&(end, _)| end <= hi);
+        let mut found: Vec<usize> = peer.by_end[start..stop.max(start)]
+            .iter()
+            .map(|&(_, j)| j)
+            .collect();
+        found.sort_unstable();
+        Some(found)
     }
 
     /// What `i`'s ACK number newly acknowledges.
@@ -185,8 +218,12 @@ impl<'a> Ctx<'a> {
         if prev.is_some_and(|p| !seq::lt(p, r.raw_ack)) {
             return acked;
         }
+        let candidates = self
+            .ack_candidates(i, prev)
+            .unwrap_or_else(|| (0..self.records.len()).collect());
         let mut seen: Vec<(u32, u32)> = Vec::new();
-        for (j, o) in self.records.iter().enumerate() {
+        for j in candidates {
+            let o = &self.records[j];
             let len = seq_len(o);
             let end = o.raw_seq.wrapping_add(len);
             let arrived = o.arrived_us.is_some_and(|t| t <= r.sent_us);
@@ -230,20 +267,7 @@ impl<'a> Ctx<'a> {
     /// the simulator notes every pure ACK that policy sends. Without it (the
     /// `smoltcp` profile) an explanation must not speak of Linux's modes.
     pub fn linux_acks(&self, role: Role) -> bool {
-        self.records.iter().filter(|r| r.sender == role).any(|r| {
-            super::notes::reasons(&r.note).iter().any(|x| {
-                use super::notes::Reason::*;
-                matches!(
-                    x,
-                    HandshakeAck
-                        | QuickAck
-                        | AckAtOnce
-                        | FinAfterOurs
-                        | EverySecondSegment
-                        | DelayedAck { .. }
-                )
-            })
-        })
+        self.ix.linux_acks(role)
     }
 
     /// The frame a link-made copy repeats: same sender, same send time, same header fields.
@@ -261,11 +285,11 @@ impl<'a> Ctx<'a> {
     /// Earlier transmissions of the same sequence space as `i`, oldest first.
     pub fn copies(&self, i: usize) -> Vec<usize> {
         let r = &self.records[i];
-        self.earlier_own(i)
-            .filter(|&j| {
-                let o = &self.records[j];
-                o.raw_seq == r.raw_seq && seq_len(o) > 0 && !o.note.contains("the link's duplicate")
-            })
+        self.ix
+            .same_seq(i, r.raw_seq)
+            .iter()
+            .copied()
+            .filter(|&j| j != i && self.sent_before(j, i))
             .collect()
     }
 
@@ -278,15 +302,34 @@ impl<'a> Ctx<'a> {
         after: Option<Micros>,
         until: Micros,
     ) -> Vec<usize> {
-        (0..self.records.len())
-            .filter(|&j| {
-                let o = &self.records[j];
-                o.sender == role.peer()
-                    && self.same_conn(i, j)
-                    && o.arrived_us
-                        .is_some_and(|t| t <= until && after.is_none_or(|a| t > a))
-            })
+        let Some(peer) = self.peer_group(i, role) else {
+            return Vec::new();
+        };
+        let range = peer.arrived_in(self.records, after, until);
+        let mut found = peer.by_arrival[range].to_vec();
+        found.sort_unstable();
+        found
+    }
+
+    /// Frames from `role`'s peer on `i`'s connection that reached `role` at `t`.
+    pub fn reached_at(&self, i: usize, role: Role, t: Micros) -> Vec<usize> {
+        self.reached(i, role, t.checked_sub(1), t)
+            .into_iter()
+            .filter(|&j| self.records[j].arrived_us == Some(t))
             .collect()
+    }
+
+    /// The frame from `role`'s peer on `i`'s connection that reached `role`
+    /// last by `until` (the latest arrival, the later record on a tie).
+    pub fn last_reached(&self, i: usize, role: Role, until: Micros) -> Option<usize> {
+        let peer = self.peer_group(i, role)?;
+        let range = peer.arrived_in(self.records, None, until);
+        peer.by_arrival[range].last().copied()
+    }
+
+    /// `role`'s peer's records on `i`'s connection.
+    fn peer_group(&self, i: usize, role: Role) -> Option<&Group> {
+        self.ix.group(self.records, i, role.peer())
     }
 
     /// 0-based offset of `i`'s first payload byte in its sender's stream (the
@@ -308,14 +351,7 @@ impl<'a> Ctx<'a> {
 
     /// The MSS `role`'s peer announced in its SYN, if that SYN is in the trace.
     pub fn announced_mss(&self, i: usize, role: Role) -> Option<(usize, u16)> {
-        (0..self.records.len()).find_map(|j| {
-            let o = &self.records[j];
-            if o.sender == role.peer() && has(o, flags::SYN) && self.same_conn(i, j) {
-                wire::options(&o.frame)?.mss.map(|m| (j, m))
-            } else {
-                None
-            }
-        })
+        self.peer_group(i, role)?.mss
     }
 
     /// The largest payload `i`'s sender may put in one segment: the peer's MSS

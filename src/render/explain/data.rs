@@ -157,11 +157,9 @@ pub(super) fn nagle(ctx: &Ctx, i: usize, span: &Span, noted: bool) -> Option<Str
     let held = span.calls.iter().all(|c| c.time < r.sent_us);
     let full = ctx.full_size(i).map(|(full, ..)| full);
     let release = ctx
-        .reached(i, r.sender, None, r.sent_us)
+        .reached_at(i, r.sender, r.sent_us)
         .into_iter()
-        .rfind(|&j| {
-            ctx.records[j].arrived_us == Some(r.sent_us) && has(&ctx.records[j], flags::ACK)
-        });
+        .rfind(|&j| has(&ctx.records[j], flags::ACK));
     let made = format!("made {}", at(span.calls));
     let Some(release) = release else {
         return noted.then(|| {
@@ -172,14 +170,13 @@ pub(super) fn nagle(ctx: &Ctx, i: usize, span: &Span, noted: bool) -> Option<Str
         });
     };
     let ack = ctx.records[release].raw_ack;
-    let small = (0..i).rev().find(|&k| {
-        let o = &ctx.records[k];
-        o.sender == r.sender
-            && ctx.same_conn(i, k)
-            && o.len > 0
-            && full.is_some_and(|f| o.len < f)
-            && o.raw_seq.wrapping_add(o.len) == ack
-    });
+    let small = ctx
+        .ix
+        .data_ending_at(i, ack)
+        .iter()
+        .rev()
+        .copied()
+        .find(|&k| k < i && full.is_some_and(|f| ctx.records[k].len < f));
     let is_small = full.is_some_and(|f| r.len < f);
     if !(noted || (held && is_small && small.is_some())) {
         return None;
@@ -209,10 +206,7 @@ pub(super) fn nagle(ctx: &Ctx, i: usize, span: &Span, noted: bool) -> Option<Str
 pub(super) fn full_sized(ctx: &Ctx, i: usize) -> Option<String> {
     let r = &ctx.records[i];
     let (full, syn, mss, options) = ctx.full_size(i)?;
-    let first = (0..i).all(|k| {
-        let o = &ctx.records[k];
-        !(o.sender == r.sender && ctx.same_conn(i, k) && o.len == full)
-    });
+    let first = ctx.ix.first_with_len(i, full).is_none_or(|k| k >= i);
     if r.len != full || !first {
         return None;
     }

@@ -86,21 +86,26 @@ pub(super) fn preview(bytes: &[u8]) -> Option<String> {
     {
         return None;
     }
-    let escaped: Vec<String> = text.chars().map(|c| c.escape_debug().to_string()).collect();
-    let total: usize = escaped.iter().map(|e| e.chars().count()).sum();
+    // Escape only as far as the preview can reach: a bulk segment's 1,448
+    // bytes would otherwise be escaped whole for 40 characters.
     let mut out = String::from("\"");
-    if total <= PREVIEW_CHARS {
-        out.extend(escaped);
-    } else {
-        let mut used = 0;
-        for e in escaped {
-            used += e.chars().count();
-            if used > PREVIEW_CHARS - 1 {
-                break;
-            }
-            out.push_str(&e);
+    // `out`'s length when the escapes so far fit in PREVIEW_CHARS - 1, the
+    // room left beside the ellipsis of a cut preview.
+    let mut cut = out.len();
+    let mut used = 0;
+    for c in text.chars() {
+        let e = c.escape_debug();
+        used += e.len();
+        if used > PREVIEW_CHARS {
+            out.truncate(cut);
+            out.push('…');
+            out.push('"');
+            return Some(out);
         }
-        out.push('…');
+        out.extend(e);
+        if used < PREVIEW_CHARS {
+            cut = out.len();
+        }
     }
     out.push('"');
     Some(out)
