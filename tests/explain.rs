@@ -157,7 +157,7 @@ fn v2_rsts_answer_segments_that_reached_a_closed_socket() {
         for needle in [
             format!("frame {data}'s 15 bytes (\"! HELLO, WORLD!\", Seq = Y+6 … Y+20"),
             "the server's send() #2–#4, its answers to recv(5) #2–#4".to_string(),
-            "after its program had called close() at 0.000437".to_string(),
+            "after its program had called close() at 0.000605".to_string(),
             "RFC 1122 4.2.2.13".to_string(),
             format!("frame {data} had Ack = X+21, hence Seq = X+21"),
             "RFC 9293 3.10.7.1".to_string(),
@@ -269,7 +269,7 @@ fn v4_nagle_and_the_delayed_ack() {
         ),
         "{delayed}"
     );
-    assert!(delayed.contains("the next came at 0.100318"), "{delayed}");
+    assert!(delayed.contains("the next came at 0.100378"), "{delayed}");
 }
 
 #[test]

@@ -747,15 +747,26 @@ fn host(role: Role) -> impl Strategy<Value = HostConfig> {
         micros(2_000),
         micros(200_000),
         any::<bool>(),
+        (micros(200), micros(50)),
     )
         .prop_map(
-            move |(profile, rx_buffer, tx_buffer, rx_coalesce, delayed_ack, arp)| HostConfig {
+            move |(
                 profile,
                 rx_buffer,
                 tx_buffer,
                 rx_coalesce,
                 delayed_ack,
                 arp,
+                (wakeup, call_cost),
+            )| HostConfig {
+                profile,
+                rx_buffer,
+                tx_buffer,
+                rx_coalesce,
+                delayed_ack,
+                arp,
+                wakeup,
+                call_cost,
                 ..b.clone()
             },
         )
@@ -792,7 +803,10 @@ fn echo() -> impl Strategy<Value = EchoServer> {
 fn wild_scenario() -> impl Strategy<Value = Scenario> {
     (
         any::<u64>(),
-        prop_oneof![Just(Role::Client), Just(Role::Server)],
+        (
+            prop_oneof![Just(Role::Client), Just(Role::Server)],
+            prop_oneof![Just(CapturePoint::Host), Just(CapturePoint::Wire)],
+        ),
         (1u64..120_000_000, 1u64..100_000),
         (link(), link()),
         proptest::collection::vec(fault(), 0..4),
@@ -803,7 +817,7 @@ fn wild_scenario() -> impl Strategy<Value = Scenario> {
         .prop_map(
             |(
                 seed,
-                capture,
+                (capture, capture_point),
                 (max_sim_time, max_events),
                 (c2s, s2c),
                 faults,
@@ -815,6 +829,7 @@ fn wild_scenario() -> impl Strategy<Value = Scenario> {
                     name: "fuzz".to_string(),
                     seed,
                     capture,
+                    capture_point,
                     max_sim_time,
                     max_events,
                     link: [c2s, s2c],

@@ -100,6 +100,8 @@ rx_buffer = "64KiB"
 tx_buffer = 4096
 rx_coalesce = "50us"
 delayed_ack = "10ms"
+wakeup = "80us"
+call_cost = "0us"
 arp = true
 port = 52060
 steps = [
@@ -150,6 +152,7 @@ fn full_file_becomes_the_expected_model() {
         name: "full".to_string(),
         seed: 7,
         capture: Role::Client,
+        capture_point: CapturePoint::Host,
         max_sim_time: 120_000_000,
         max_events: 5000,
         link: [c2s, s2c],
@@ -190,6 +193,8 @@ fn full_file_becomes_the_expected_model() {
                 delayed_ack: 10_000,
                 arp: true,
                 congestion: Congestion::Cubic,
+                wakeup: 80,
+                call_cost: 0,
             },
             HostConfig {
                 ip: Ipv4Addr::new(192, 168, 1, 1),
@@ -201,6 +206,8 @@ fn full_file_becomes_the_expected_model() {
                 delayed_ack: 40_000,
                 arp: false,
                 congestion: Congestion::Cubic,
+                wakeup: defaults::WAKEUP,
+                call_cost: defaults::CALL_COST,
             },
         ],
         client: ClientProgram {
@@ -271,6 +278,8 @@ fn minimal_file_gets_the_documented_defaults() {
         delayed_ack: 40_000,
         arp: false,
         congestion: Congestion::Cubic,
+        wakeup: defaults::WAKEUP,
+        call_cost: defaults::CALL_COST,
     };
     assert_eq!(s.hosts, [host([10, 0, 0, 1], 1), host([10, 0, 0, 2], 2)]);
     assert_eq!(
@@ -800,6 +809,8 @@ fn load_rejects_files_that_are_not_utf8_text() {
 fn durations() {
     for (text, us) in [
         ("0us", 0),
+        ("0", 0),
+        ("0.0", 0),
         ("100us", 100),
         ("100µs", 100),
         ("100μs", 100),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 
-use tcpsim::scenario::model::{Role, Scenario};
+use tcpsim::scenario::model::{CapturePoint, Role, Scenario};
 use tcpsim::trace::Trace;
 use tcpsim::{Recording, RunOptions};
 
@@ -19,7 +19,7 @@ pub struct Args {
     /// Override the scenario's seed (0 to 2^64-1).
     #[arg(long)]
     seed: Option<u64>,
-    /// Whose capture to show.
+    /// Whose capture to show: a host's, or the wire's.
     #[arg(long, value_enum)]
     capture: Option<Capture>,
     /// Output format.
@@ -59,6 +59,8 @@ pub struct Args {
 enum Capture {
     Client,
     Server,
+    /// Every frame once, when it is sent (a Linux loopback capture).
+    Wire,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -116,10 +118,13 @@ pub fn main(args: Args) -> ExitCode {
         scenario.max_events = limit;
     }
     if let Some(capture) = args.capture {
-        scenario.capture = match capture {
-            Capture::Client => Role::Client,
-            Capture::Server => Role::Server,
+        let (point, role) = match capture {
+            Capture::Client => (CapturePoint::Host, Role::Client),
+            Capture::Server => (CapturePoint::Host, Role::Server),
+            Capture::Wire => (CapturePoint::Wire, Role::Server),
         };
+        scenario.capture_point = point;
+        scenario.capture = role;
     }
     // The effective values, so that any run can be reproduced with --set.
     let settings =

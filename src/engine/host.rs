@@ -11,8 +11,9 @@ use smoltcp::wire::{
 use crate::engine::rng::{self, Purpose};
 use crate::linux::stack::{Outgoing, Stack};
 use crate::program::os::{Keep, Os};
+use crate::program::pace::Wait;
 use crate::program::{Program, Status};
-use crate::scenario::model::{HostConfig, Micros, Role};
+use crate::scenario::model::{HostConfig, Micros, Profile, Role};
 use crate::wire::frame::Segment;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -38,6 +39,9 @@ pub struct Host {
     /// When the waiting frames are taken in.
     batch_due: Option<Micros>,
     last_arp: Option<Micros>,
+    /// When the program runs next because something it waits for happened
+    /// (a wake-up latency after it), with the calls that can go on.
+    woken: Option<(Micros, Vec<Wait>)>,
 }
 
 impl Host {
@@ -99,6 +103,7 @@ impl Host {
             rx_waiting: Vec::new(),
             batch_due: None,
             last_arp: None,
+            woken: None,
         }
     }
 
@@ -154,6 +159,9 @@ impl Host {
         if let Status::Sleeping(t) | Status::Waiting(t) = self.status {
             consider(Some(t));
         }
+        if self.scheduled() {
+            consider(self.woken.as_ref().map(|(t, _)| *t));
+        }
         if self.timers_outside && self.status != Status::Done && self.program.ready(&self.os) {
             // A task was woken by a timer outside the stack: as soon as possible.
             consider(Some(self.stack.borrow().now));
@@ -161,36 +169,107 @@ impl Host {
         wake
     }
 
+    /// Whether the program runs as Linux schedules it (a wake-up latency, a
+    /// cost per call), rather than at every step of its host.
+    fn scheduled(&self) -> bool {
+        let config = &self.stack.borrow().config;
+        config.wakeup > 0 || config.call_cost > 0
+    }
+
+    /// Take in the frames that are due; whether there were any. On a
+    /// `linux` host without receive coalescing each frame goes through the
+    /// stack on its own, as Linux's receive path takes a NAPI poll's packets
+    /// one at a time (`process_backlog`, then `tcp_v4_rcv` for each), so
+    /// each gets the ACK Linux sends for it (`__tcp_ack_snd_check`); with
+    /// `rx_coalesce` (GRO) or the `smoltcp` profile the batch goes in whole
+    /// and gets one ACK.
+    fn take_in(&mut self, now: Micros) -> bool {
+        if self.batch_due.is_none_or(|t| t > now) {
+            return false;
+        }
+        self.batch_due = None;
+        let mut stack = self.stack.borrow_mut();
+        stack.begin_batch();
+        let one_by_one = stack.config.profile == Profile::Linux && stack.config.rx_coalesce == 0;
+        for (frame, seg) in self.rx_waiting.drain(..) {
+            stack.inbound(frame, seg);
+            if one_by_one {
+                stack.ingress();
+                stack.after_ingress();
+                stack.egress();
+            }
+        }
+        stack.ingress();
+        true
+    }
+
+    /// If the program sleeps in socket calls of which one can now go on,
+    /// have it run a wake-up latency from now.
+    fn notice(&mut self, now: Micros, eventful: bool) {
+        if self.woken.is_some() || !matches!(self.status, Status::Blocked | Status::Waiting(_)) {
+            return;
+        }
+        let ready = self.os.waits_ready(eventful);
+        if !ready.is_empty() {
+            let wakeup = self.stack.borrow().config.wakeup;
+            self.woken = Some((now + wakeup, ready));
+        }
+    }
+
+    /// Whether the program runs at this step. One blocked on nothing this
+    /// layer knows of (a task waiting for another) runs at every step, as
+    /// without the model.
+    fn runnable(&mut self, now: Micros) -> bool {
+        let woken =
+            self.woken.as_ref().is_some_and(|(t, _)| *t <= now) || !self.os.waits_on_sockets();
+        let outside = self.timers_outside && self.program.ready(&self.os);
+        match self.status {
+            Status::Done => false,
+            Status::Sleeping(t) => t <= now,
+            _ if !self.scheduled() => true,
+            Status::Waiting(t) => t <= now || woken || outside,
+            Status::Blocked => woken || outside,
+        }
+    }
+
+    /// Run the program until it waits again.
+    fn run_program(&mut self) {
+        let woken_for = self.woken.take().map(|(_, w)| w).unwrap_or_default();
+        self.os.run_begins();
+        self.status = self.program.resume(&self.os);
+        self.os.run_ends(&woken_for);
+    }
+
     /// One host step at `now`: take in the frames that are due, let the stack
-    /// answer on its own (handshake ACK, quick ACKs), run the program (each send()
-    /// and close() transmits at once, as in a Linux system call), then fire timers.
+    /// answer on its own (handshake ACK, quick ACKs), run the program if its
+    /// time has come (each send() and close() transmits at once, as in a
+    /// Linux system call), then fire timers.
     pub fn step(&mut self, now: Micros) {
         self.stack.borrow_mut().set_clock(now);
         self.prime_neighbour(now);
+        let eventful = self.take_in(now);
         {
             let mut stack = self.stack.borrow_mut();
-            if self.batch_due.is_some_and(|t| t <= now) {
-                self.batch_due = None;
-                stack.begin_batch();
-                for (frame, seg) in self.rx_waiting.drain(..) {
-                    stack.inbound(frame, seg);
-                }
-                stack.ingress();
-            }
             stack.after_ingress();
             stack.egress();
         }
-        let runnable = match self.status {
-            Status::Blocked | Status::Waiting(_) => true,
-            Status::Sleeping(t) => t <= now,
-            Status::Done => false,
-        };
-        if runnable {
-            self.status = self.program.resume(&self.os);
+        let scheduled = self.scheduled();
+        if scheduled {
+            self.notice(now, eventful);
         }
-        let mut stack = self.stack.borrow_mut();
-        stack.fire_timers();
-        stack.egress();
+        if self.runnable(now) {
+            self.run_program();
+        }
+        {
+            let mut stack = self.stack.borrow_mut();
+            stack.fire_timers();
+            stack.egress();
+        }
+        if scheduled {
+            // A timer may have ended a wait (a connection reset by its
+            // retransmission timer).
+            self.notice(now, eventful);
+        }
     }
 
     /// Frames ready for the link.
@@ -199,9 +278,11 @@ impl Host {
     }
 
     /// Nothing left to do: program finished (or a server with nothing to do
-    /// but wait for connections), nothing queued or unacknowledged.
+    /// but wait for connections), not about to be woken, nothing queued or
+    /// unacknowledged.
     pub fn finished(&self) -> bool {
         (self.status == Status::Done || (self.timers_outside && self.program.idle_server()))
+            && self.woken.is_none()
             && self.rx_waiting.is_empty()
             && self.stack.borrow().quiescent()
     }

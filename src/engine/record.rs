@@ -1,5 +1,5 @@
 //! Builds the trace while the simulation runs: what the capture host saw, in
-//! its clock's order, with Wireshark's relative numbering, and how each
+//! its clock's order (or, for a wire capture, every frame as it was sent), with Wireshark's relative numbering, and how each
 //! connection ended; and, when asked, writes each captured frame whole to a
 //! pcapng stream the moment it is recorded, so the trace need not keep the
 //! payload for a capture file to have it.
@@ -14,7 +14,7 @@ use pcap_file::PcapError;
 use crate::engine::link::Carried;
 use crate::scenario::model::{Micros, Role};
 use crate::trace::pcapng::PcapngStream;
-use crate::trace::{ConnSummary, Counters, Fate, Record, flags};
+use crate::trace::{ConnSummary, Counters, Fate, Record, Seen, flags};
 use crate::wire::frame::{self, Endpoints, Segment};
 use crate::wire::seq::RelativeNumbering;
 
@@ -81,9 +81,13 @@ pub enum Captured<'a> {
     Kept(Vec<u8>),
 }
 
-/// Collects records for the capture host and facts about every connection.
+/// Collects records for the capture host (or the wire) and facts about
+/// every connection.
 pub struct Recorder {
     capture: Role,
+    /// Record every frame once, when it is sent (`CapturePoint::Wire`),
+    /// instead of what `capture` sends and receives.
+    wire: bool,
     recording: Recording,
     stream: Option<Stream>,
     counters: Counters,
@@ -104,6 +108,7 @@ impl Recorder {
     pub fn new(capture: Role, recording: Recording) -> Recorder {
         Recorder {
             capture,
+            wire: false,
             recording,
             stream: None,
             counters: Counters::default(),
@@ -113,6 +118,13 @@ impl Recorder {
             conns: BTreeMap::new(),
             in_flight: VecDeque::new(),
         }
+    }
+
+    /// Record the wire instead of a host: every frame once, when it is sent,
+    /// as a capture on Linux's loopback device sees it.
+    pub fn on_the_wire(mut self) -> Recorder {
+        self.wire = true;
+        self
     }
 
     /// From now on, write every frame the capture host records to `out`,
@@ -136,7 +148,7 @@ impl Recorder {
     /// when streaming, else what the record keeps (the header, or all of it
     /// with `Recording::Full`); None when it takes nothing.
     pub fn copy_if_kept(&self, sender: Role, frame: &[u8]) -> Option<Captured<'static>> {
-        if sender != self.capture {
+        if sender != self.capture && !self.wire {
             None
         } else if self.stream.is_some() {
             Some(Captured::Whole(Cow::Owned(frame.to_vec())))
@@ -156,7 +168,7 @@ impl Recorder {
 
     /// Whether a frame arriving at `receiver` is recorded (and needs its note).
     pub fn records_arrivals_at(&self, receiver: Role) -> bool {
-        receiver == self.capture && self.capturing()
+        receiver == self.capture && !self.wire && self.capturing()
     }
 
     /// Whether the capture host's frames are wanted at all.
@@ -187,7 +199,17 @@ impl Recorder {
             if fate != Fate::Dropped && self.recording != Recording::Off {
                 self.in_flight.push_back((id, self.records.len()));
             }
-            self.push(now, sender, seg, frame, fate, note, now, None);
+            self.push(
+                now,
+                sender,
+                seg,
+                frame,
+                fate,
+                note,
+                now,
+                None,
+                Seen::Leaving,
+            );
         }
     }
 
@@ -219,7 +241,7 @@ impl Recorder {
 
     /// A frame reached a host; returns the frame, for the host to take in.
     pub fn arrived(&mut self, now: Micros, receiver: Role, carried: Carried) -> Vec<u8> {
-        if receiver == self.capture {
+        if receiver == self.capture && !self.wire {
             if let Some(seg) = carried.seg
                 && self.capturing()
             {
@@ -232,6 +254,7 @@ impl Recorder {
                     carried.note,
                     carried.sent_us,
                     Some(now),
+                    Seen::Arriving,
                 );
             }
         } else if let Ok(pos) = self
@@ -257,6 +280,7 @@ impl Recorder {
         note: String,
         sent_us: Micros,
         arrived_us: Option<Micros>,
+        seen: Seen,
     ) {
         let kept = match frame {
             Captured::Whole(bytes) => {
@@ -290,6 +314,7 @@ impl Recorder {
             note,
             sent_us,
             arrived_us,
+            seen,
             frame,
         });
     }

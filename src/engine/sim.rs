@@ -8,7 +8,7 @@ use crate::engine::record::{Recorder, Sink, io_error};
 use crate::program::driver::Timers;
 use crate::program::os::Keep;
 use crate::program::{Client, Echo, Parallel, Program};
-use crate::scenario::model::{ClientProgram, Dir, Micros, Role, Scenario};
+use crate::scenario::model::{CapturePoint, ClientProgram, Dir, Micros, Role, Scenario};
 use crate::trace::pcapng::PcapngStream;
 use crate::trace::{Ending, ProgramSummary, Trace};
 use std::io::{self, Write};
@@ -128,6 +128,10 @@ impl Simulation {
             FaultBook::new(scenario.faults.clone()),
         );
         let recorder = Recorder::new(scenario.capture, options.recording);
+        let recorder = match scenario.capture_point {
+            CapturePoint::Host => recorder,
+            CapturePoint::Wire => recorder.on_the_wire(),
+        };
         if options.recording != Recording::Off {
             for host in [&client, &server] {
                 host.stack.borrow_mut().record_cwnd();

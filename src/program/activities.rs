@@ -93,7 +93,10 @@ impl Activities {
             if !runnable {
                 continue;
             }
+            // Each activity's calls take its own time (`pace.rs`).
+            let outer = os.act_as(Some(i));
             let (new, seen) = os.watch(|| resume(i, os));
+            os.act_as(outer);
             for conn in seen {
                 if self.owner.get(&conn) != Some(&i) {
                     self.owner.insert(conn, i);

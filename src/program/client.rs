@@ -43,6 +43,10 @@ impl Client {
 impl Program for Client {
     fn resume(&mut self, os: &Os) -> Status {
         while self.steps.settle() {
+            // The program's previous call is still under way.
+            if let Some(t) = os.busy_until() {
+                return Status::Sleeping(t);
+            }
             // `next()` moves `self.steps` on; the step read stays in `here`.
             let here = self.steps.clone();
             let Some(step) = here.step() else { break };

@@ -132,6 +132,10 @@ impl Echo {
     /// Run one session until it must wait; returns what it waits for.
     fn step(config: &EchoServer, session: &mut Session, os: &Os) -> Status {
         loop {
+            // The program's previous call is still under way.
+            if let Some(t) = os.busy_until() {
+                return Status::Sleeping(t);
+            }
             let now = os.now();
             let conn = session.conn;
             match session.state {
@@ -201,7 +205,7 @@ impl Program for Echo {
                 l
             }
         };
-        while self.accepted < self.config.connections {
+        while self.accepted < self.config.connections && os.busy_until().is_none() {
             let Some(conn) = os.try_accept(listener) else {
                 break;
             };
@@ -216,8 +220,10 @@ impl Program for Echo {
             .resume(os, |i, os| Echo::step(config, &mut sessions[i], os));
         let sessions = self.activities.status();
         if self.accepted < self.config.connections {
-            // More connections may come: wait for them as well as for the sessions.
-            return combine(&[sessions, Status::Blocked]);
+            // More connections may come: wait for them as well as for the
+            // sessions (and accept() once the call under way is over).
+            let accepting = os.busy_until().map_or(Status::Blocked, Status::Sleeping);
+            return combine(&[sessions, accepting]);
         }
         if sessions == Status::Done {
             os.unlisten(listener);

@@ -13,6 +13,9 @@
 //!   fill, in wake order), `join.rs` ([`JoinHandle`]), `current.rs` (the host whose
 //!   task runs, and [`spawn`]), `waiting.rs` and `reactor.rs` (which task
 //!   waits on which connection), `driver.rs` (the hooks a tokio runtime uses);
+//! - `pace.rs`: when a program makes its calls: what it waits in (its host
+//!   wakes it a wake-up latency after that can go on) and each call's cost;
+//!   `pace_calls.rs`: what the socket calls note there;
 //! - `bytelog.rs`: the length, digest and (when kept) bytes of a stream;
 //! - `client.rs`, `echo.rs`: the declarative programs of scenario files;
 //! - `parallel.rs`, `activities.rs`: many activities of one host, each resumed
@@ -29,6 +32,8 @@ mod echo;
 pub(crate) mod executor;
 pub(crate) mod join;
 pub mod os;
+pub(crate) mod pace;
+mod pace_calls;
 mod parallel;
 mod reactor;
 mod status;

@@ -21,6 +21,7 @@ use std::task::Poll;
 use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId, Recv};
 use crate::linux::stack::Stack;
 use crate::program::bytelog::ByteLog;
+use crate::program::pace::{Pace, Wait};
 use crate::program::reactor::Reactor;
 use crate::scenario::model::Micros;
 
@@ -82,6 +83,8 @@ pub struct Os {
     pub(super) record: Rc<RefCell<ProgramRecord>>,
     /// Who to wake when a connection changes (`reactor.rs`).
     pub(super) reactor: Rc<RefCell<Reactor>>,
+    /// What the program waits in, and when it may make its next call (`pace.rs`).
+    pub(super) pace: Rc<RefCell<Pace>>,
 }
 
 impl Os {
@@ -97,6 +100,7 @@ impl Os {
                 watching: Vec::new(),
             })),
             reactor: Rc::default(),
+            pace: Rc::default(),
         }
     }
 
@@ -216,7 +220,13 @@ impl Os {
     /// Where a connect() started with [`Os::try_connect`] stands.
     pub fn connect_state(&self, conn: ConnId) -> ConnectState {
         self.saw(conn);
-        self.stack.borrow().connect_state(conn)
+        let state = self.stack.borrow().connect_state(conn);
+        match state {
+            // connect() returns once the handshake is over.
+            ConnectState::Pending => self.blocked(Wait::Connect(conn)),
+            _ => self.called(Some(Wait::Connect(conn))),
+        }
+        state
     }
 
     /// The connection's local and remote addresses, once known.
@@ -226,12 +236,19 @@ impl Os {
 
     /// listen(port, backlog).
     pub fn try_listen(&self, port: u16, backlog: u32) -> ListenerId {
-        self.stack.borrow_mut().listen(port, backlog)
+        let id = self.stack.borrow_mut().listen(port, backlog);
+        self.called(None);
+        id
     }
 
     /// accept() without waiting.
     pub fn try_accept(&self, listener: ListenerId) -> Option<ConnId> {
-        self.stack.borrow_mut().accept(listener)
+        let conn = self.stack.borrow_mut().accept(listener);
+        match conn {
+            Some(_) => self.called(Some(Wait::Accept(listener))),
+            None => self.blocked(Wait::Accept(listener)),
+        }
+        conn
     }
 
     /// Stop listening.
@@ -242,7 +259,12 @@ impl Os {
     /// send() what fits in the send buffer; returns the bytes taken (0: full).
     pub fn try_send(&self, conn: ConnId, data: &[u8]) -> Result<usize, Gone> {
         self.saw(conn);
-        let n = self.stack.borrow_mut().send(conn, data)?;
+        let sent = self.stack.borrow_mut().send(conn, data);
+        match sent {
+            Ok(0) if !data.is_empty() => self.blocked(Wait::Send(conn)),
+            _ => self.called(Some(Wait::Send(conn))),
+        }
+        let n = sent?;
         self.record.borrow_mut().sent.add(&data[..n]);
         Ok(n)
     }
@@ -251,6 +273,10 @@ impl Os {
     pub fn try_recv(&self, conn: ConnId, max: usize) -> Recv {
         self.saw(conn);
         let got = self.stack.borrow_mut().recv(conn, max);
+        match &got {
+            Recv::WouldBlock => self.blocked(Wait::Recv(conn)),
+            _ => self.called(Some(Wait::Recv(conn))),
+        }
         if let Recv::Data(d) = &got {
             self.record.borrow_mut().received.add(d);
         }
@@ -267,23 +293,33 @@ impl Os {
         mut f: impl FnMut(&[u8]),
     ) -> Result<usize, Recv> {
         self.saw(conn);
-        let mut record = self.record.borrow_mut();
-        self.stack.borrow_mut().recv_with(conn, max, |piece| {
-            record.received.add(piece);
-            f(piece);
-        })
+        let got = {
+            let mut record = self.record.borrow_mut();
+            self.stack.borrow_mut().recv_with(conn, max, |piece| {
+                record.received.add(piece);
+                f(piece);
+            })
+        };
+        match got {
+            Err(Recv::WouldBlock) => self.blocked(Wait::Recv(conn)),
+            _ => self.called(Some(Wait::Recv(conn))),
+        }
+        got
     }
 
     /// close(): FIN, or RST,ACK when received data is unread (RFC 2525 2.17).
     pub fn close(&self, conn: ConnId) {
         self.saw(conn);
         self.stack.borrow_mut().close(conn);
+        self.forget_conn(conn);
+        self.called(None);
     }
 
     /// shutdown(SHUT_WR): FIN after queued data; receiving goes on.
     pub fn shutdown(&self, conn: ConnId) {
         self.saw(conn);
         self.stack.borrow_mut().shutdown(conn);
+        self.called(None);
     }
 
     /// Bytes received and not yet read.

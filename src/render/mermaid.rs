@@ -69,7 +69,7 @@ pub fn mermaid(trace: &Trace) -> String {
             "{} (seed {}), captured at the {}",
             trace.scenario,
             trace.seed,
-            trace.capture.name()
+            trace.capture_point_name()
         ))
     );
     out.push_str("    autonumber\n");

@@ -59,6 +59,9 @@ pub fn summary(trace: &Trace) -> String {
     line(format!("scenario {}, seed {}", trace.scenario, trace.seed));
     let capture = trace.capture;
     line(match ip_of(trace, capture) {
+        _ if trace.on_the_wire() => {
+            "captured on the wire (every frame once, when it was sent)".to_string()
+        }
         Some(ip) => format!("captured at the {} ({ip})", capture.name()),
         None => format!("captured at the {}", capture.name()),
     });
@@ -100,7 +103,7 @@ pub fn summary(trace: &Trace) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::fixture;
+    use crate::trace::{Seen, fixture};
 
     #[test]
     fn summary_lines() {
@@ -134,6 +137,14 @@ mod tests {
         );
 
         t.capture = Role::Server;
+        // The server's view: the client's frames as they arrived.
+        for r in &mut t.records {
+            r.seen = if r.sender == Role::Server {
+                Seen::Leaving
+            } else {
+                Seen::Arriving
+            };
+        }
         t.connections[0].server_isn = None;
         let text = summary(&t);
         assert!(

@@ -12,7 +12,7 @@ use crate::scenario::limits::{
     SERVER_KEYS, TOP_KEYS,
 };
 use crate::scenario::link::LinkSettings;
-use crate::scenario::model::{ClientProgram, Role, Scenario};
+use crate::scenario::model::{CapturePoint, ClientProgram, Role, Scenario};
 use crate::scenario::socket_order::Socket;
 use crate::scenario::units::show_mac;
 
@@ -31,11 +31,19 @@ impl<'t> Cx<'t> {
                 cx.int_in(v, f, 0, crate::scenario::MAX_SEED, "integer")
             })?
             .unwrap_or(DEFAULT_SEED);
-        let capture = self
+        let (capture_point, capture) = self
             .opt(&root, "capture", |cx, v, f| {
-                cx.choice(v, f, &[("client", Role::Client), ("server", Role::Server)])
+                cx.choice(
+                    v,
+                    f,
+                    &[
+                        ("client", (CapturePoint::Host, Role::Client)),
+                        ("server", (CapturePoint::Host, Role::Server)),
+                        ("wire", (CapturePoint::Wire, Role::Server)),
+                    ],
+                )
             })?
-            .unwrap_or(Role::Server);
+            .unwrap_or((CapturePoint::Host, Role::Server));
         let max_sim_time = self
             .opt(&root, "max_sim_time", |cx, v, f| {
                 let t = cx.duration(v, f)?;
@@ -123,6 +131,7 @@ impl<'t> Cx<'t> {
             name,
             seed,
             capture,
+            capture_point,
             max_sim_time,
             max_events,
             link,

@@ -4,9 +4,9 @@ use std::ops::Range;
 
 use crate::scenario::cx::{Cx, Res, Table, to_usize};
 use crate::scenario::limits::{
-    CLIENT_MAC, DEFAULT_BACKLOG, DEFAULT_BUFFER, DEFAULT_DELAYED_ACK, DEFAULT_ECHO_RECV, ECHO_KEYS,
-    MAX_BACKLOG, MAX_BUFFER, MAX_ECHO_TIMES, MAX_RECV, MAX_SEND_BYTES, MIN_BUFFER, SERVER_MAC,
-    SINK_KEYS, SOURCE_KEYS,
+    CLIENT_MAC, DEFAULT_BACKLOG, DEFAULT_BUFFER, DEFAULT_CALL_COST, DEFAULT_DELAYED_ACK,
+    DEFAULT_ECHO_RECV, DEFAULT_WAKEUP, ECHO_KEYS, MAX_BACKLOG, MAX_BUFFER, MAX_ECHO_TIMES,
+    MAX_RECV, MAX_SEND_BYTES, MIN_BUFFER, SERVER_MAC, SINK_KEYS, SOURCE_KEYS,
 };
 use crate::scenario::model::{
     Congestion, EchoServer, HostConfig, Profile, Role, ServerMode, Transform,
@@ -46,6 +46,12 @@ impl<'t> Cx<'t> {
             .opt(t, "delayed_ack", Cx::duration)?
             .unwrap_or(DEFAULT_DELAYED_ACK);
         let arp = self.opt(t, "arp", Cx::boolean)?.unwrap_or(false);
+        let wakeup = self
+            .opt(t, "wakeup", Cx::duration)?
+            .unwrap_or(DEFAULT_WAKEUP);
+        let call_cost = self
+            .opt(t, "call_cost", Cx::duration)?
+            .unwrap_or(DEFAULT_CALL_COST);
         let congestion = self
             .opt(t, "congestion", |cx, v, f| {
                 cx.choice(
@@ -70,6 +76,8 @@ impl<'t> Cx<'t> {
                 delayed_ack,
                 arp,
                 congestion,
+                wakeup,
+                call_cost,
             },
             HostSpans {
                 ip: ip_value.span(),

@@ -42,6 +42,8 @@ pub(super) const DEFAULT_REORDER_DELAY: Micros = defaults::REORDER_DELAY;
 pub(super) const DEFAULT_RATE_BPS: u64 = defaults::RATE_BPS;
 pub(super) const DEFAULT_BUFFER: u64 = defaults::BUFFER as u64;
 pub(super) const DEFAULT_DELAYED_ACK: Micros = defaults::DELAYED_ACK;
+pub(super) const DEFAULT_WAKEUP: Micros = defaults::WAKEUP;
+pub(super) const DEFAULT_CALL_COST: Micros = defaults::CALL_COST;
 pub(super) const DEFAULT_ECHO_RECV: u64 = defaults::ECHO_RECV as u64;
 pub(super) const DEFAULT_BACKLOG: u64 = defaults::BACKLOG as u64;
 pub(super) const CLIENT_MAC: [u8; 6] = defaults::CLIENT_MAC;
@@ -92,6 +94,8 @@ pub(super) const CLIENT_KEYS: &[&str] = &[
     "delayed_ack",
     "arp",
     "congestion",
+    "wakeup",
+    "call_cost",
     "port",
     "connections",
     "steps",
@@ -106,6 +110,8 @@ pub(super) const SERVER_KEYS: &[&str] = &[
     "delayed_ack",
     "arp",
     "congestion",
+    "wakeup",
+    "call_cost",
     "port",
     "backlog",
     "echo",

@@ -28,6 +28,16 @@ pub mod defaults {
     pub const BUFFER: usize = 128 * 1024;
     /// Linux's TCP_ATO_MIN.
     pub const DELAYED_ACK: Micros = 40_000;
+    /// How long after the segment that ends its wait a program blocked in
+    /// recv(), accept() or connect() runs again: on Linux 6.18 a blocked
+    /// recv() returned a median 45-53 us after its segment arrived (four
+    /// runs of linux-harness/calibrate.py; README "When programs run").
+    pub const WAKEUP: Micros = 50;
+    /// How long a program takes from one socket call to its next, measured
+    /// as `WAKEUP` was, in a Python loop of recv() and send(): a recv() that
+    /// finds data takes 3-6 us, a send() that only queues (Nagle holds it)
+    /// 9 us, and the program 2 us between calls.
+    pub const CALL_COST: Micros = 10;
     /// Bytes per recv() of the server programs.
     pub const ECHO_RECV: usize = 1024;
     /// listen() backlog.
@@ -257,11 +267,20 @@ pub struct HostConfig {
     pub arp: bool,
     /// Congestion control for every socket of this host.
     pub congestion: Congestion,
+    /// How long after the event that ends its wait (a segment, a connection
+    /// to accept, the handshake's end) a program blocked on a socket runs
+    /// again: the scheduler's wake-up latency. 0: at once.
+    pub wakeup: Micros,
+    /// How long the program takes from one socket call to its next (the
+    /// declarative programs; `async` programs make theirs back to back).
+    /// 0: no time at all.
+    pub call_cost: Micros,
 }
 
 impl HostConfig {
     /// A host with the scenario format's defaults: the `linux` profile, 128 KiB
-    /// buffers, cubic, no receive batching, a 40 ms delayed-ACK timer.
+    /// buffers, cubic, no receive batching, a 40 ms delayed-ACK timer, and
+    /// programs that run as Linux schedules them (`WAKEUP`, `CALL_COST`).
     pub fn new(role: Role, ip: Ipv4Addr) -> HostConfig {
         HostConfig {
             ip,
@@ -276,6 +295,8 @@ impl HostConfig {
             delayed_ack: defaults::DELAYED_ACK,
             arp: false,
             congestion: Congestion::Cubic,
+            wakeup: defaults::WAKEUP,
+            call_cost: defaults::CALL_COST,
         }
     }
 }
@@ -381,6 +402,17 @@ pub struct ClientProgram {
     pub steps: Vec<Step>,
 }
 
+/// Where the trace's capture is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapturePoint {
+    /// At the host `Scenario::capture`: the frames it sends, when it sends
+    /// them (lost ones too), and those it receives, when they arrive.
+    Host,
+    /// On the wire as it leaves each sender: every frame once, when it is
+    /// sent, as a Linux capture on the loopback device sees it.
+    Wire,
+}
+
 /// A whole validated scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -388,8 +420,10 @@ pub struct Scenario {
     pub name: String,
     /// Every random draw derives from this seed.
     pub seed: u64,
-    /// Whose capture the trace shows.
+    /// Whose capture the trace shows (with `CapturePoint::Host`).
     pub capture: Role,
+    /// A host's capture, or the wire's.
+    pub capture_point: CapturePoint,
     /// Simulated-time limit.
     pub max_sim_time: Micros,
     /// Event-count limit (a runaway guard).
@@ -415,6 +449,7 @@ impl Scenario {
             name: name.to_string(),
             seed: defaults::SEED,
             capture: Role::Server,
+            capture_point: CapturePoint::Host,
             max_sim_time: defaults::MAX_SIM_TIME,
             max_events: defaults::MAX_EVENTS,
             link: [LinkConfig::default(), LinkConfig::default()],

@@ -10,11 +10,13 @@ use crate::scenario::model::Micros;
 
 /// Parse a duration such as `100us`, `1.5ms`, `2s` or `10min` into whole
 /// microseconds. Also accepted: `µs`/`μs` for microseconds and `h` for hours.
+/// Zero needs no unit (`0`, as in `--vary server.wakeup=0,20us,80us`).
 /// Negative, non-finite, fractional-microsecond and over-one-day values are
 /// rejected.
 pub fn parse_duration(s: &str) -> Result<Micros, String> {
     let (number, unit) = split_quantity(s, "duration", "5ms")?;
     let factor: u128 = match unit {
+        "" if scale(number, 1) == Some(0) => 1,
         "us" | "µs" | "μs" => 1,
         "ms" => 1_000,
         "s" => 1_000_000,
@@ -122,6 +124,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// A non-negative decimal number split from its unit.
+#[derive(Clone, Copy)]
 struct Decimal<'a> {
     whole: &'a str,
     fraction: &'a str,

@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use crate::scenario::model::Role;
-use crate::trace::{ConnSummary, Ending, Fate, ProgramSummary, Record, Trace, flags};
+use crate::trace::{ConnSummary, Ending, Fate, ProgramSummary, Record, Seen, Trace, flags};
 
 pub const CLIENT: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 13);
 pub const SERVER: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 21);
@@ -54,6 +54,11 @@ fn rec(
         note: note.to_string(),
         sent_us: time_us,
         arrived_us: (fate != Fate::Dropped).then_some(time_us + 100),
+        seen: if sender == Role::Client {
+            Seen::Leaving
+        } else {
+            Seen::Arriving
+        },
         frame: Vec::new(),
     }
 }

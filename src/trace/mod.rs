@@ -51,6 +51,16 @@ impl Fate {
     }
 }
 
+/// When the capture saw a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// As it left its sender: a host's own frames, and every frame of a
+    /// wire capture (`CapturePoint::Wire`), lost ones included.
+    Leaving,
+    /// As it reached the capture host.
+    Arriving,
+}
+
 pub use crate::wire::flags;
 pub use info::{ConnInfo, CwndSample, TcpInfo};
 
@@ -95,6 +105,9 @@ pub struct Record {
     pub sent_us: Micros,
     /// When it reached the receiver; `None` when the link lost it.
     pub arrived_us: Option<Micros>,
+    /// Whether `time_us` is when the frame left its sender or when it
+    /// reached the capture host.
+    pub seen: Seen,
     /// The frame's bytes as captured (the whole frame).
     pub frame: Vec<u8>,
 }
@@ -212,4 +225,26 @@ pub struct Trace {
     /// Both senders' congestion windows after every ACK and timeout, when
     /// frames are recorded.
     pub cwnd: Vec<CwndSample>,
+}
+
+impl Trace {
+    /// Whether `records` is a wire capture (`capture = "wire"`: every frame
+    /// once, when it was sent) rather than `capture`'s view. A host capture
+    /// records the peer's frames as they arrive, a wire capture as they
+    /// leave; with no frame from the peer the two views are the same.
+    pub fn on_the_wire(&self) -> bool {
+        self.records
+            .iter()
+            .any(|r| r.sender != self.capture && r.seen == Seen::Leaving)
+    }
+
+    /// Where the capture was taken, as the summary says it: "the client",
+    /// "the server" or "the wire".
+    pub fn capture_point_name(&self) -> &'static str {
+        if self.on_the_wire() {
+            "wire"
+        } else {
+            self.capture.name()
+        }
+    }
 }

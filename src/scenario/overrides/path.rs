@@ -30,6 +30,8 @@ pub(super) const HOST_KEYS: &[&str] = &[
     "delayed_ack",
     "arp",
     "congestion",
+    "wakeup",
+    "call_cost",
     "port",
 ];
 pub(super) const SERVER_ONLY_KEYS: &[&str] = &["backlog"];

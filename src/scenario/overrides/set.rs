@@ -2,8 +2,8 @@
 //! a fault, a host, the server's program, or a client step.
 
 use crate::scenario::model::{
-    Congestion, Dir, FaultAction, HostConfig, LinkConfig, Profile, Role, Scenario, ServerMode,
-    Step, Transform,
+    CapturePoint, Congestion, Dir, FaultAction, HostConfig, LinkConfig, Profile, Role, Scenario,
+    ServerMode, Step, Transform,
 };
 
 use super::partition::{only_for_partitions, set_partition};
@@ -18,11 +18,17 @@ pub(super) fn set_top(s: &mut Scenario, key: &str, value: &str) -> Res {
     match key {
         "seed" => s.seed = v::int_in(key, value, 0, crate::scenario::MAX_SEED, "an integer")?,
         "capture" => {
-            s.capture = v::choice(
+            let (point, role) = v::choice(
                 key,
                 value,
-                &[("client", Role::Client), ("server", Role::Server)],
-            )?
+                &[
+                    ("client", (CapturePoint::Host, Role::Client)),
+                    ("server", (CapturePoint::Host, Role::Server)),
+                    ("wire", (CapturePoint::Wire, Role::Server)),
+                ],
+            )?;
+            s.capture_point = point;
+            s.capture = role;
         }
         "max_sim_time" => {
             let t = v::duration(key, value)?;
@@ -143,6 +149,8 @@ pub(super) fn set_host(s: &mut Scenario, role: Role, key: &str, value: &str) -> 
         "rx_coalesce" => h.rx_coalesce = v::duration(p, value)?,
         "delayed_ack" => h.delayed_ack = v::duration(p, value)?,
         "arp" => h.arp = v::boolean(p, value)?,
+        "wakeup" => h.wakeup = v::duration(p, value)?,
+        "call_cost" => h.call_cost = v::duration(p, value)?,
         "congestion" => {
             h.congestion = v::choice(
                 p,

@@ -3,8 +3,8 @@
 //! `--set` and gives the same scenario.
 
 use crate::scenario::model::{
-    Congestion, Dir, FaultAction, HostConfig, LinkConfig, Micros, Profile, Role, Scenario,
-    ServerMode, Step, Transform,
+    CapturePoint, Congestion, Dir, FaultAction, HostConfig, LinkConfig, Micros, Profile, Role,
+    Scenario, ServerMode, Step, Transform,
 };
 use crate::wire::flags;
 
@@ -32,7 +32,11 @@ pub fn settings(s: &Scenario) -> Vec<Setting> {
     let mut out = Vec::new();
     let mut put = |path: String, value: String| out.push(Setting { path, value });
     put("seed".into(), s.seed.to_string());
-    put("capture".into(), s.capture.name().into());
+    let capture = match s.capture_point {
+        CapturePoint::Host => s.capture.name(),
+        CapturePoint::Wire => "wire",
+    };
+    put("capture".into(), capture.into());
     put("max_sim_time".into(), show_duration(s.max_sim_time));
     put("max_events".into(), s.max_events.to_string());
 
@@ -153,7 +157,7 @@ fn link_values(l: &LinkConfig) -> [(&'static str, String); 8] {
     ]
 }
 
-fn host_values(h: &HostConfig) -> [(&'static str, String); 9] {
+fn host_values(h: &HostConfig) -> [(&'static str, String); 11] {
     [
         ("ip", h.ip.to_string()),
         (
@@ -177,6 +181,8 @@ fn host_values(h: &HostConfig) -> [(&'static str, String); 9] {
         ("rx_coalesce", show_duration(h.rx_coalesce)),
         ("delayed_ack", show_duration(h.delayed_ack)),
         ("arp", h.arp.to_string()),
+        ("wakeup", show_duration(h.wakeup)),
+        ("call_cost", show_duration(h.call_cost)),
         (
             "congestion",
             match h.congestion {

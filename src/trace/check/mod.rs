@@ -36,7 +36,7 @@ use std::net::Ipv4Addr;
 pub use segment::{Link, Seg};
 
 use crate::scenario::model::Role;
-use crate::trace::{Trace, flags};
+use crate::trace::{Seen, Trace, flags};
 use crate::wire::frame::Endpoints;
 use crate::wire::seq::Unwrap;
 use stream::{Content, Ranges};
@@ -226,7 +226,7 @@ pub fn trace_segments(trace: &Trace) -> Vec<Seg> {
                     payload: None,
                     outbound: None,
                 });
-            seg.outbound = Some(r.sender == trace.capture);
+            seg.outbound = Some(r.seen == Seen::Leaving);
             seg
         })
         .collect()
@@ -282,9 +282,10 @@ fn stream_views(trace: &Trace, segs: &[Seg], sender: Role) -> Vec<StreamView> {
         if s.len > 0 {
             view.data_hi = view.data_hi.max(end);
         }
-        // At the receiver every record of the sender's is an arrival; at the
-        // sender, a record says whether the link delivered it.
-        let arrived = trace.capture != sender || r.arrived_us.is_some();
+        // A record made at the receiver is an arrival; one made as the frame
+        // left (at its sender, or on the wire) says whether the link
+        // delivered it.
+        let arrived = r.seen == Seen::Arriving || r.arrived_us.is_some();
         if arrived && s.len > 0 {
             view.delivered.insert(start, end);
             if let Some(p) = &s.payload {

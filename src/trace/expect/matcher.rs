@@ -283,6 +283,7 @@ mod tests {
             note: String::new(),
             sent_us: 0,
             arrived_us: Some(0),
+            seen: crate::trace::Seen::Leaving,
             frame: Vec::new(),
         }
     }

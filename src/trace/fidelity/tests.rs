@@ -2,7 +2,7 @@ use std::net::Ipv4Addr;
 
 use super::*;
 use crate::scenario::model::Role;
-use crate::trace::{Ending, Fate};
+use crate::trace::{Ending, Fate, Seen};
 
 const V1: &str = "no\tdir\tflags\tseq\tack\tlen\tframe_len\tnote
 1\tC>S\tSYN\t0\t0\t0\t74\t
@@ -54,6 +54,11 @@ fn trace_of(rows: &[RefRow]) -> Trace {
                 note: String::new(),
                 sent_us: 100 * i as u64,
                 arrived_us: Some(100 * i as u64 + 50),
+                seen: if sender == Role::Client {
+                    Seen::Leaving
+                } else {
+                    Seen::Arriving
+                },
                 frame: Vec::new(),
             }
         })
