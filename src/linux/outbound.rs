@@ -344,9 +344,14 @@ impl Stack {
             if !self.sysctl.window_scaling {
                 opts.wscale = None;
             }
-            // A receive buffer below tcp_rmem's default is one the program
-            // set (SO_RCVBUF): it clamps the window and so the shift.
-            let shift = if self.config.rx_buffer < self.sysctl.rmem[1] {
+            // A receive buffer other than tcp_rmem's default or largest is
+            // one the program set (SO_RCVBUF): locked, it is the window's
+            // clamp from the start (tcp_connect_init) and sets the shift;
+            // otherwise the window starts from the default and grows with
+            // reads (dynamic right-sizing).
+            let rx = self.config.rx_buffer;
+            let locked = rx != self.sysctl.rmem[1] && rx != self.sysctl.rmem[2];
+            let shift = if locked {
                 rwnd::wscale_for_space(self.config.rx_buffer)
             } else {
                 rwnd::wscale_for(self.sysctl.rmem[2])
@@ -369,7 +374,12 @@ impl Stack {
             } else {
                 advmss
             };
-            let (rcvbuf, limit) = (self.sysctl.rmem[1], self.config.rx_buffer);
+            let limit = self.config.rx_buffer;
+            let rcvbuf = if locked {
+                limit.saturating_mul(2)
+            } else {
+                self.sysctl.rmem[1]
+            };
             let c = &mut self.conns[id];
             let win = c.rwnd.on_syn(rcvbuf, limit, mss, advmss, shift);
             if passive {
