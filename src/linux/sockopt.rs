@@ -19,6 +19,10 @@ pub struct SocketInfo {
     /// tcpi_last_data_recv: milliseconds since data last arrived, or since
     /// the handshake completed (icsk_ack.lrcvtime).
     pub last_data_recv: u64,
+    /// tcpi_reordering: the reordering degree measured (tp->reordering).
+    pub reordering: u32,
+    /// tcpi_reord_seen: reordering events seen.
+    pub reord_seen: u32,
 }
 
 /// net.core.wmem_max's default: the largest SO_SNDBUF a program may ask.
@@ -85,6 +89,8 @@ impl Stack {
             advmss: c.advmss - if ts { TIMESTAMP_OPTION_LEN } else { 0 },
             probes: c.sender.probes_out,
             last_data_recv: self.now.saturating_sub(c.last_data_recv) / 1000,
+            reordering: c.sender.reordering,
+            reord_seen: c.sender.reord_seen,
         }
     }
 

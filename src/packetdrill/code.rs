@@ -35,6 +35,8 @@ const FIELDS: &[(&str, Field)] = &[
     ("tcpi_advmss", |i| i64::from(i.advmss)),
     ("tcpi_probes", |i| i64::from(i.probes)),
     ("tcpi_last_data_recv", |i| i.last_data_recv as i64),
+    ("tcpi_reordering", |i| i64::from(i.reordering)),
+    ("tcpi_reord_seen", |i| i64::from(i.reord_seen)),
 ];
 
 /// A value of the Python subset.
@@ -342,8 +344,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused_before_the_run() {
-        let err = prepare("assert tcpi_reordering == 3", &mut Vec::new()).unwrap_err();
-        assert!(err.contains("tcpi_reordering"), "{err}");
+        let err = prepare("assert tcpi_rwnd_limited == 0", &mut Vec::new()).unwrap_err();
+        assert!(err.contains("tcpi_rwnd_limited"), "{err}");
     }
 
     #[test]

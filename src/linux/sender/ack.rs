@@ -76,6 +76,7 @@ impl Sender {
             ts_before_retrans: a.ts_before_retrans,
             ..AckFacts::default()
         };
+        let prior_fack = self.highest_sack_seq();
         let sack_rtt = self.sacktag(now, a, &mut facts);
         if old {
             if facts.data_sacked || facts.dsack {
@@ -97,6 +98,13 @@ impl Sender {
             self.snd_una = a.ack;
         }
         let cleaned = self.queue.clean(a.ack);
+        let low = match (facts.reord, cleaned.lowest_orig) {
+            (Some(x), Some(y)) => Some(if seq::lt(x, y) { x } else { y }),
+            (x, y) => x.or(y),
+        };
+        if let Some(low) = low {
+            self.check_reordering(low, prior_fack);
+        }
         self.delivered += cleaned.delivered;
         if !self.sack_ok {
             self.remove_reno_sacks(cleaned.removed);
@@ -199,9 +207,16 @@ impl Sender {
                 continue;
             }
             let rack = &mut self.rack;
+            let mut reord = facts.reord;
             let tagged = self.queue.tag(left, right, |s| {
                 rack.advance(now, s.xmit_at, s.end, s.ever_retrans, min_rtt);
+                // A never-resent segment newly SACKed below the highest SACK
+                // arrived out of order (tcp_sacktag_one's state->reord).
+                if !s.ever_retrans && reord.is_none_or(|r| seq::lt(s.start, r)) {
+                    reord = Some(s.start);
+                }
             });
+            facts.reord = reord;
             if tagged.newly > 0 {
                 facts.data_sacked = true;
                 self.delivered += tagged.newly;

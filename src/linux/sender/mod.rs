@@ -37,6 +37,7 @@ pub(crate) mod queue;
 pub(crate) mod rack;
 mod recovery;
 mod reno;
+pub(crate) mod reorder;
 pub(crate) mod rtt;
 pub(crate) mod timer;
 pub(crate) mod xmit;
@@ -155,6 +156,10 @@ pub struct Sender {
     pub(crate) retransmits: u32,
     /// Zero-window probes sent since the window last opened.
     pub(crate) probes_out: u32,
+    /// tp->reordering (`reorder.rs`).
+    pub(crate) reordering: u32,
+    /// tp->reord_seen: reordering events counted (tcpi_reord_seen).
+    pub(crate) reord_seen: u32,
     /// When data last left (lsndtime), for the restart after idle.
     pub(crate) last_send: Micros,
     /// tcp_is_cwnd_limited's memory (is_cwnd_limited, max_packets_out, cwnd_usage_seq).
@@ -225,6 +230,8 @@ impl Sender {
             backoff: 0,
             retransmits: 0,
             probes_out: 0,
+            reordering: reorder::INITIAL,
+            reord_seen: 0,
             last_send: 0,
             cwnd_limited: false,
             max_packets_out: 0,

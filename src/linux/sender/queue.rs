@@ -49,6 +49,9 @@ pub(crate) struct Cleaned {
     pub(crate) retrans_acked: bool,
     /// (send time, end) of every removed segment, for RACK.
     pub(crate) rack: Option<(Micros, u32, bool)>,
+    /// Start of the lowest removed segment neither SACKed nor ever
+    /// retransmitted (tcp_clean_rtx_queue's `reord`).
+    pub(crate) lowest_orig: Option<u32>,
 }
 
 /// What one SACK block newly marked.
@@ -127,6 +130,9 @@ impl RtxQueue {
             } else {
                 out.first_orig.get_or_insert(s.xmit_at);
                 out.last_orig = Some(s.xmit_at);
+                if !s.sacked {
+                    out.lowest_orig.get_or_insert(s.start);
+                }
             }
             if !s.sacked {
                 out.rack = Some((s.xmit_at, s.end, s.ever_retrans));

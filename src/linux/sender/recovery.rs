@@ -399,4 +399,6 @@ pub(crate) struct AckFacts {
     pub(crate) dupack: bool,
     /// The ACK's TSecr is older than our first retransmission (tcp_packet_delayed).
     pub(crate) ts_before_retrans: bool,
+    /// Start of the lowest segment newly SACKed that was never resent.
+    pub(crate) reord: Option<u32>,
 }
