@@ -7,13 +7,15 @@
 
 use crate::linux::sender::cwnd::INFINITE_SSTHRESH;
 use crate::linux::sender::rack::sent_after;
-use crate::linux::sender::rtt::{JIFFY, jiffies};
+use crate::linux::sender::rtt::jiffies;
 use crate::linux::sender::{CaState, Sender, TimerKind};
 use crate::scenario::model::Micros;
 use crate::wire::seq;
 
-/// TCP_TIMEOUT_MIN in jiffies, added to RACK's reordering timeout.
-const REO_MARGIN: Micros = 2 * JIFFY;
+/// TCP_TIMEOUT_MIN_US, added to RACK's reordering timeout before it is
+/// rounded up to jiffies (tcp_rack_reo_timeout, tcp_rack_update_reo_wnd's
+/// caller tcp_rack_mark_lost).
+const REO_MARGIN: Micros = 2_000;
 /// sysctl_tcp_reordering.
 const REORDERING: u32 = 3;
 
@@ -69,7 +71,7 @@ impl Sender {
         self.rack.advanced = false;
         let wait = self.rack_detect_loss(now);
         if wait > 0 {
-            self.timer = Some((TimerKind::ReoTimeout, now + jiffies(wait) + REO_MARGIN));
+            self.timer = Some((TimerKind::ReoTimeout, now + jiffies(wait + REO_MARGIN)));
             return true;
         }
         false
