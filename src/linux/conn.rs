@@ -159,6 +159,36 @@ impl Conn {
         }
     }
 
+    /// A bare ACK this layer sends itself (a window probe, a window
+    /// update): `seq`, `ack` and the window field `win`, with the
+    /// timestamps option (TSval `tsval`) when the connection carries it;
+    /// `None` before the connection's addresses are known.
+    pub(super) fn pure_ack(
+        &self,
+        seq: u32,
+        ack: u32,
+        win: u16,
+        tsval: u32,
+    ) -> Option<(Vec<u8>, Segment)> {
+        let (ends, (ours, theirs)) = (self.ends?, self.macs?);
+        let frame = frame::build_segment(&frame::SegmentSpec {
+            src_mac: ours,
+            dst_mac: theirs,
+            ends,
+            seq,
+            ack,
+            flags: flags::ACK,
+            win,
+            options: crate::wire::options::TcpOptions {
+                ts: self.last_tsecr.map(|ecr| (tsval, ecr)),
+                ..Default::default()
+            },
+            payload: &[],
+        });
+        let seg = frame::parse(&frame)?;
+        Some((frame, seg))
+    }
+
     /// Why smoltcp sent `seg`, when this layer can tell: a RST or FIN it
     /// asked for, a retransmission and what started it, or bytes Nagle held.
     pub(super) fn why_sent(&mut self, seg: &Segment, retransmission: bool) -> Option<String> {

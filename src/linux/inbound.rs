@@ -106,11 +106,6 @@ impl Stack {
         None
     }
 
-    /// A SYN-ACK offering more than the TCP_MAXSEG set before connect().
-    fn clamp_peer_mss(&self, id: ConnId, frame: Vec<u8>, seg: Segment) -> (Vec<u8>, Segment) {
-        clamp_mss(frame, seg, self.conns[id].user_mss)
-    }
-
     /// A segment for a connection that is still open: each behaviour's rule
     /// in turn, in the order Linux applies them.
     pub(super) fn inbound_live(
@@ -137,7 +132,8 @@ impl Stack {
             }
             _ => (frame, *seg),
         };
-        let (frame, seg) = self.clamp_peer_mss(id, frame, seg);
+        // A SYN-ACK offering more than the TCP_MAXSEG set before connect().
+        let (frame, seg) = clamp_mss(frame, seg, self.conns[id].user_mss);
         let seg = &seg;
         let queued = self.unread(id);
         let c = &self.conns[id];

@@ -17,8 +17,7 @@ use crate::linux::sender::xmit::Resend;
 use crate::linux::stack::{Outgoing, Stack, tsval_now};
 use crate::scenario::model::Micros;
 use crate::wire::frame::{self, Segment};
-use crate::wire::frame::{SegmentSpec, build_segment};
-use crate::wire::options::{self, TcpOptions};
+use crate::wire::options;
 use crate::wire::{flags, patch, seq};
 
 /// The note of a zero-window probe this layer sends.
@@ -238,30 +237,20 @@ impl Stack {
             return;
         }
         let c = &self.conns[id];
-        let (Some(ends), Some((ours, theirs))) = (c.ends, c.macs) else {
+        let current = c.current_ack_and_window();
+        let seq = c.sender.snd_una.wrapping_sub(1);
+        let Some((frame, seg)) = c.pure_ack(
+            seq,
+            current.ack.unwrap_or(0),
+            current.win.unwrap_or(0),
+            tsval_now(),
+        ) else {
             return;
         };
-        let current = c.current_ack_and_window();
-        let spec = SegmentSpec {
-            src_mac: ours,
-            dst_mac: theirs,
-            ends,
-            seq: c.sender.snd_una.wrapping_sub(1),
-            ack: current.ack.unwrap_or(0),
-            flags: flags::ACK,
-            win: current.win.unwrap_or(0),
-            options: TcpOptions {
-                ts: c.last_tsecr.map(|ecr| (tsval_now(), ecr)),
-                ..TcpOptions::default()
-            },
-            payload: &[],
-        };
-        let frame = build_segment(&spec);
-        let seg = frame::parse(&frame);
         self.outbox.push(Outgoing {
             frame,
             note: ZERO_WINDOW_PROBE_NOTE.to_string(),
-            seg,
+            seg: Some(seg),
         });
     }
 

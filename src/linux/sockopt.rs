@@ -5,6 +5,14 @@ use crate::linux::conn::{ConnId, ConnectState, Gone, ListenerId};
 use crate::linux::stack::{Stack, TIMESTAMP_OPTION_LEN};
 use crate::trace::TcpInfo;
 
+/// The send buffer SO_SNDBUF = `bytes` gives: twice the value, which is at
+/// most net.core.wmem_max before doubling (sk_setsockopt), the doubled
+/// value counted as data as packetdrill's scripts measure it
+/// (cubic-bulk-166k writes 400000 bytes after SO_SNDBUF 200000).
+pub fn sndbuf_for(bytes: usize) -> usize {
+    2 * bytes.clamp(SOCK_MIN_SNDBUF / 2, WMEM_MAX)
+}
+
 /// tcp_info as `getsockopt(TCP_INFO)` gives it: the sender's fields and
 /// those the socket layer keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -156,17 +164,12 @@ impl Stack {
         c.sndbuf.max(start).min(self.config.tx_buffer)
     }
 
-    /// setsockopt(SO_SNDBUF): the send buffer is fixed at twice `bytes` (at
-    /// most net.core.wmem_max, 212992, before doubling; sk_setsockopt), the
-    /// doubled value counted as data as packetdrill's scripts measure it
-    /// (cubic-bulk-166k writes 400000 bytes after SO_SNDBUF 200000), and
-    /// stops growing (SOCK_SNDBUF_LOCK). Returns what getsockopt reports.
-    pub fn set_sndbuf(&mut self, conn: ConnId, bytes: usize) -> usize {
-        let size = 2 * bytes.clamp(SOCK_MIN_SNDBUF / 2, WMEM_MAX);
-        self.conns[conn].sndbuf_lock = Some(size);
+    /// setsockopt(SO_SNDBUF): the send buffer is fixed at [`sndbuf_for`]
+    /// `bytes` and stops growing (SOCK_SNDBUF_LOCK).
+    pub fn set_sndbuf(&mut self, conn: ConnId, bytes: usize) {
+        self.conns[conn].sndbuf_lock = Some(sndbuf_for(bytes));
         self.push(conn);
         self.egress();
-        size
     }
 
     /// TCP_MAXSEG on a listening socket: its connections' SYN-ACKs announce

@@ -5,9 +5,6 @@
 
 use crate::linux::conn::ConnId;
 use crate::linux::stack::{Outgoing, Stack, tsval_now};
-use crate::wire::flags;
-use crate::wire::frame::{self, SegmentSpec, build_segment};
-use crate::wire::options::TcpOptions;
 
 /// The note on such an update.
 const NOTE: &str = "window update: the application's read reopened the receive window (tcp_cleanup_rbuf; RFC 1122 4.2.3.3)";
@@ -21,9 +18,7 @@ impl Stack {
         }
         let unread = self.unread(id);
         let c = &self.conns[id];
-        let (Some(ends), Some((ours, theirs)), Some(rcv_nxt)) =
-            (c.ends, c.macs, c.win.rcv_nxt(unread))
-        else {
+        let Some(rcv_nxt) = c.win.rcv_nxt(unread) else {
             return;
         };
         if c.gone.is_some() || c.close.fin_sent || c.acks.last_ack_sent() != Some(rcv_nxt) {
@@ -35,22 +30,7 @@ impl Stack {
         }
         let c = &mut self.conns[id];
         let win = c.rwnd.select_update(rcv_nxt, unread, rcv_mss);
-        let spec = SegmentSpec {
-            src_mac: ours,
-            dst_mac: theirs,
-            ends,
-            seq: c.sender.snd_nxt,
-            ack: rcv_nxt,
-            flags: flags::ACK,
-            win,
-            options: TcpOptions {
-                ts: c.last_tsecr.map(|ecr| (tsval_now(), ecr)),
-                ..TcpOptions::default()
-            },
-            payload: &[],
-        };
-        let frame = build_segment(&spec);
-        let Some(seg) = frame::parse(&frame) else {
+        let Some((frame, seg)) = c.pure_ack(c.sender.snd_nxt, rcv_nxt, win, tsval_now()) else {
             return;
         };
         c.win.on_sent(&seg);

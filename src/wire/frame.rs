@@ -398,17 +398,8 @@ pub(crate) fn data_frame(seq: u32, payload: &[u8], fin: bool) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use crate::wire::options::{TcpOptions, parse_options, set_timestamps, with_options};
-
-    fn opts(mss: bool, ws: bool, perm: bool, ts: bool, sack: usize) -> TcpOptions {
-        TcpOptions {
-            mss: mss.then_some(1460),
-            wscale: ws.then_some(7),
-            sack_permitted: perm,
-            ts: ts.then_some((0x0102_0304, 0x0506_0708)),
-            sack: (0..sack as u32).map(|i| (i * 100, i * 100 + 50)).collect(),
-        }
-    }
+    use crate::wire::options::tests::opts;
+    use crate::wire::options::{parse_options, set_timestamps, with_options};
 
     #[test]
     fn a_built_segment_parses_back_to_its_spec() {

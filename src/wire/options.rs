@@ -281,10 +281,11 @@ pub fn options_in_order(frame: &[u8]) -> Option<Vec<TcpOption>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn opts(mss: bool, ws: bool, perm: bool, ts: bool, sack: usize) -> TcpOptions {
+    /// Options with each kind present or not (shared with frame.rs's tests).
+    pub(crate) fn opts(mss: bool, ws: bool, perm: bool, ts: bool, sack: usize) -> TcpOptions {
         TcpOptions {
             mss: mss.then_some(1460),
             wscale: ws.then_some(7),

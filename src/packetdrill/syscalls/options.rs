@@ -153,7 +153,9 @@ impl Fds {
             },
             (1, "SO_SNDBUF") => match conn {
                 Some(c) => h.stack().sndbuf(c) as i64,
-                None => f.opts.sndbuf.map_or(16_384, |v| 2 * v.min(212_992)),
+                None => f.opts.sndbuf.map_or(16_384, |v| {
+                    crate::linux::sockopt::sndbuf_for(usize::try_from(v).unwrap_or(0)) as i64
+                }),
             },
             (6, "TCP_NODELAY") => i64::from(f.opts.nodelay),
             (6, "TCP_CORK") => i64::from(f.opts.cork),
